@@ -1,0 +1,54 @@
+"""The composition root for Slack: a Bolt App wired to our deps and the handlers' routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext
+from slack_bolt.authorization import AuthorizeResult
+
+import handlers
+from bot.deps import Deps
+from bot.slack import make_web_client
+
+
+def create_app(deps: Deps, *, offline: bool = False) -> App:
+    """The Bolt app. `offline` (the shell) skips Slack's auth.test and request signatures."""
+    settings = deps.settings
+    if offline:
+        app = App(
+            signing_secret="offline",
+            authorize=_offline_authorize,
+            request_verification_enabled=False,
+            process_before_response=True,
+        )
+    else:
+        app = App(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
+            process_before_response=True,
+        )
+    app.use(_attach(deps))
+    handlers.register(app)
+    return app
+
+
+def _attach(deps: Deps) -> Callable[[BoltContext, Callable[[], None]], None]:
+    def attach_deps(context: BoltContext, next: Callable[[], None]) -> None:
+        context["deps"] = deps
+        next()
+
+    return attach_deps
+
+
+def _offline_authorize(
+    enterprise_id: str | None, team_id: str | None, **_: object
+) -> AuthorizeResult:
+    return AuthorizeResult(
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        bot_token="xoxb-offline",
+        bot_user_id="UPMOBOT",
+        bot_id="BPMOBOT",
+    )

@@ -1,0 +1,76 @@
+"""Settings, read once from the environment (and a `.env` file when present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from storage.db import DEFAULT_URL
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
+    port: int = 3000
+    web_concurrency: int = 2
+    tick_seconds: int = 60
+    log_level: str = "INFO"
+    db_pool_size: int = 5
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        api_url = text("SLACK_API_URL") or DEFAULT_API_URL
+        return cls(
+            database_url=_normalise_db_url(text("DATABASE_URL") or DEFAULT_URL),
+            slack_bot_token=text("SLACK_BOT_TOKEN"),
+            slack_signing_secret=text("SLACK_SIGNING_SECRET"),
+            slack_app_token=text("SLACK_APP_TOKEN"),
+            slack_client_id=text("SLACK_CLIENT_ID"),
+            slack_client_secret=text("SLACK_CLIENT_SECRET"),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            port=_int(env, "PORT", 3000, 1, 65535),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
+            tick_seconds=_int(env, "PMO_TICK_SECONDS", 60, 1, 3600),
+            log_level=(text("LOG_LEVEL") or "INFO").upper(),
+            db_pool_size=_int(env, "PMO_DB_POOL_SIZE", 5, 1, 100),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _normalise_db_url(url: str) -> str:
+    """Heroku-style `postgres://` URLs use the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

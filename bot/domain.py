@@ -1,0 +1,177 @@
+"""Domain values the services return and the renderers draw: no ORM objects leave a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+
+class Kind(Enum):
+    """The four RAID registers; the value is the id prefix (`R-12`)."""
+
+    RISK = "R"
+    ACTION = "A"
+    ISSUE = "I"
+    DECISION = "D"
+
+    @property
+    def noun(self) -> str:
+        return self.name.lower()
+
+    @property
+    def command(self) -> str:
+        return "/" + self.noun
+
+    def ref(self, number: int) -> str:
+        return f"{self.value}-{number}"
+
+
+class Rag(Enum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+OPEN_STATUSES: dict[Kind, frozenset[str]] = {
+    Kind.RISK: frozenset({"open", "mitigating"}),
+    Kind.ACTION: frozenset({"open"}),
+    Kind.ISSUE: frozenset({"open"}),
+    Kind.DECISION: frozenset({"active"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, where: every use-case is scoped by `team_id`."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    enterprise_id: str | None = None
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    slug: str
+    name: str
+    channel_id: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One RAID item, flattened: fields that do not apply to a kind are None."""
+
+    kind: Kind
+    number: int
+    project: ProjectRef
+    title: str
+    status: str
+    owner_id: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    category: str | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    mitigation: str | None = None
+    review_on: date | None = None
+    due_on: date | None = None
+    due_at: datetime | None = None
+    severity: str | None = None
+    note: str | None = None
+    closed_at: datetime | None = None
+    rationale: str | None = None
+    alternatives: str | None = None
+    decided_on: date | None = None
+    source_link: str | None = None
+    links: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return self.kind.ref(self.number)
+
+    @property
+    def score(self) -> int | None:
+        if self.likelihood is None or self.impact is None:
+            return None
+        return self.likelihood * self.impact
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES[self.kind]
+
+    @property
+    def due(self) -> date | datetime | None:
+        return self.due_at or self.due_on
+
+    def is_overdue(self, now: datetime, today: date) -> bool:
+        """`today` is the reader's local date: a day-only due is late from the next day."""
+        if not self.is_open:
+            return False
+        if self.due_at is not None:
+            return self.due_at < now
+        return self.due_on is not None and self.due_on < today
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    verb: str
+    actor_id: str
+    at: datetime
+    changes: dict[str, list[str | None]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """The outcome of a command that changed an item: what it is now, what moved, and why."""
+
+    item: Item
+    verb: str
+    changes: dict[str, list[str | None]] = field(default_factory=dict)
+    related: Item | None = None
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    kind: Kind
+    project: ProjectRef
+    scope: str
+    items: tuple[Item, ...]
+    total: int
+    page: int
+    page_size: int
+    owner_id: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    rag: Rag
+    reason: str | None
+    author_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    project: ProjectRef
+    current: StatusEntry | None
+    history: tuple[StatusEntry, ...]
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    project: ProjectRef
+    status: StatusEntry | None
+    previous: Rag | None
+    open_risks: int
+    top_risk_score: int | None
+    overdue_actions: int
+    open_issues: int

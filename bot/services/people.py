@@ -1,0 +1,51 @@
+"""People's time zones, from Slack's users.info and cached in the database for a day."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.deps import Deps
+from bot.domain import Actor
+from bot.services.scope import workspace_id
+from storage.repositories import people, workspaces
+
+log = logging.getLogger(__name__)
+PROFILE_TTL = timedelta(hours=24)
+FALLBACK_TZ = "UTC"
+
+
+def timezone_of(deps: Deps, actor: Actor, user_id: str | None = None) -> str:
+    """The IANA zone of `user_id` (default: the actor): cached, refreshed daily from Slack.
+
+    When Slack can't be reached the last known zone is used, then UTC, so a command never
+    fails for want of a profile.
+    """
+    user_id = user_id or actor.user_id
+    now = deps.clock.now()
+    with deps.db.read() as session:
+        ws = workspaces.find(session, actor.team_id)
+        cached = people.get(session, ws, user_id) if ws is not None else None
+        if cached is not None and now - cached.fetched_at < PROFILE_TTL:
+            return cached.timezone
+    fetched = deps.slack.user_info(user_id)
+    if fetched is None or not _valid_zone(fetched.timezone):
+        if fetched is not None:
+            log.warning("users.info gave %s an unknown zone %r", user_id, fetched.timezone)
+        return cached.timezone if cached is not None else FALLBACK_TZ
+    zone = fetched.timezone or FALLBACK_TZ
+    with deps.db.write() as session:
+        ws = workspace_id(session, actor, now)
+        people.save(session, ws, user_id, name=fetched.name, timezone=zone, at=now)
+    return zone
+
+
+def _valid_zone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

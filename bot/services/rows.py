@@ -1,0 +1,151 @@
+"""Between database rows and domain items: reading a row as an Item, writing fields to it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from bot.domain import Item, Kind, ProjectRef
+from bot.fields import FIELDS, Value
+from storage.models import Action, Decision, Issue, Risk
+from storage.repositories.items import MODELS, ItemRow
+
+KIND_OF: dict[type[ItemRow], Kind] = {model: Kind(letter) for letter, model in MODELS.items()}
+ATTRIBUTES = {"owner": "owner_id", "by": "owner_id", "review": "review_on", "link": "source_link"}
+INITIAL_STATUS = {
+    Kind.RISK: "open",
+    Kind.ACTION: "open",
+    Kind.ISSUE: "open",
+    Kind.DECISION: "active",
+}
+CLOSED_STATUS = {Kind.RISK: "closed", Kind.ACTION: "done", Kind.ISSUE: "resolved"}
+
+
+def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> Item:
+    common = Item(
+        kind=KIND_OF[type(row)],
+        number=row.number,
+        project=project,
+        title=row.title,
+        status=row.status,
+        owner_id=row.owner_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        links=links,
+    )
+    if isinstance(row, Risk):
+        return replace(
+            common,
+            description=row.description,
+            category=row.category,
+            likelihood=row.likelihood,
+            impact=row.impact,
+            mitigation=row.mitigation,
+            review_on=row.review_on,
+            note=row.close_reason,
+            closed_at=row.closed_at,
+        )
+    if isinstance(row, Action):
+        return replace(
+            common,
+            due_on=row.due_on,
+            due_at=row.due_at,
+            note=row.done_note,
+            closed_at=row.done_at,
+            source_link=row.source_link,
+        )
+    if isinstance(row, Issue):
+        return replace(
+            common,
+            description=row.description,
+            severity=row.severity,
+            due_on=row.due_on,
+            due_at=row.due_at,
+            note=row.resolution,
+            closed_at=row.resolved_at,
+        )
+    return replace(
+        common,
+        rationale=row.rationale,
+        alternatives=row.alternatives,
+        decided_on=row.decided_on,
+        review_on=row.review_on,
+    )
+
+
+def new_row(kind: Kind, **columns: object) -> ItemRow:
+    model = MODELS[kind.value]
+    return model(status=INITIAL_STATUS[kind], **columns)
+
+
+def write_field(
+    row: ItemRow, name: str, value: Value, now: datetime
+) -> dict[str, list[str | None]]:
+    """Set one field; the audit entry `{field: [old, new]}` when it changed, else `{}`."""
+    old = read_field(row, name)
+    if name == "due":
+        assert isinstance(row, Action | Issue)
+        if isinstance(value, datetime):
+            row.due_on, row.due_at = value.date(), value.astimezone(UTC)
+        else:
+            assert isinstance(value, date)
+            row.due_on, row.due_at = value, None
+    else:
+        setattr(row, ATTRIBUTES.get(name, name), value)
+        if name == "status":
+            set_closed_stamp(row, now)
+    new = read_field(row, name)
+    return {name: [old, new]} if old != new else {}
+
+
+def read_field(row: ItemRow, name: str) -> str | None:
+    """A field's value as the audit trail records it."""
+    if name == "due":
+        assert isinstance(row, Action | Issue)
+        return due_text(row.due_on, row.due_at)
+    return display(getattr(row, ATTRIBUTES.get(name, name)))
+
+
+def snapshot(row: ItemRow) -> dict[str, list[str | None]]:
+    """Every set field of a new item, as `{field: [None, value]}` for the audit trail."""
+    names = [spec.name for spec in FIELDS[KIND_OF[type(row)]]]
+    values = {name: read_field(row, name) for name in names}
+    return {name: [None, value] for name, value in values.items() if value is not None}
+
+
+def set_closed_stamp(row: ItemRow, now: datetime) -> None:
+    """Keep `closed_at`/`done_at`/`resolved_at` in step with the status."""
+    is_closed = row.status not in ("open", "mitigating", "active")
+    if isinstance(row, Risk):
+        row.closed_at = (row.closed_at or now) if is_closed else None
+    elif isinstance(row, Action):
+        row.done_at = (row.done_at or now) if is_closed else None
+    elif isinstance(row, Issue):
+        row.resolved_at = (row.resolved_at or now) if is_closed else None
+
+
+def set_note(row: ItemRow, note: str | None) -> dict[str, list[str | None]]:
+    """The closing note: a risk's close reason, an action's done note, an issue's resolution."""
+    if note is None or isinstance(row, Decision):
+        return {}
+    name = {Risk: "close_reason", Action: "done_note", Issue: "resolution"}[type(row)]
+    old = getattr(row, name)
+    setattr(row, name, note)
+    return {name.replace("_", " "): [old, note]} if old != note else {}
+
+
+def due_text(due_on: date | None, due_at: datetime | None) -> str | None:
+    if due_at is not None:
+        return due_at.astimezone(UTC).isoformat(timespec="minutes")
+    return due_on.isoformat() if due_on else None
+
+
+def display(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,40 @@
+"""Resolve who and where a command acts on: the workspace row and the project."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain import Actor, ProjectRef
+from bot.errors import NotFound, UserError
+from storage.models import Project
+from storage.repositories import projects, workspaces
+
+NO_PROJECT = (
+    "This channel has no project yet. Create one with `/pmo project <name>` "
+    "(for example `/pmo project Apollo`), or name one with `project:<slug>`."
+)
+
+
+def workspace_id(session: Session, actor: Actor, now: datetime) -> int:
+    return workspaces.ensure(session, actor.team_id, actor.enterprise_id, now)
+
+
+def project_for(session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
+    """`project:<slug>` when given, else the project bound to the actor's channel."""
+    if slug:
+        found = projects.by_slug(session, ws, slug)
+        if found is None:
+            known = projects.all_slugs(session, ws)
+            listing = ", ".join(f"`{s}`" for s in known[:20]) or "none yet"
+            raise NotFound(f"There is no project `{slug}` in this workspace. Projects: {listing}.")
+        return found
+    bound = projects.by_channel(session, ws, actor.channel_id)
+    if bound is None:
+        raise UserError(NO_PROJECT)
+    return bound
+
+
+def project_ref(project: Project) -> ProjectRef:
+    return ProjectRef(project.slug, project.name, project.channel_id, project.timezone)

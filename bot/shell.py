@@ -1,0 +1,148 @@
+"""`pmo-bot shell`: type slash commands as a chosen person, see the replies as readable text."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest
+
+from bot.app import create_app
+from bot.deps import Deps
+from bot.slack import SlackUser
+
+TEAM_ID = "T0SHELL"
+SHELL_HELP = """Type slash commands as in Slack, e.g. `/pmo project Apollo` or `/risk list`.
+  @name          mentions a person (their user id is U + NAME)
+  .user NAME     act as another person      .channel NAME   move to another channel
+  .help          this text                  .quit           leave (or Ctrl-D)"""
+
+
+@dataclass
+class ShellGateway:
+    """Slack as the shell sees it: everyone lives in the shell's zone; posts are printed."""
+
+    timezone: str
+    out: TextIO = sys.stdout
+    names: dict[str, str] = field(default_factory=dict)
+
+    def user_info(self, user_id: str) -> SlackUser | None:
+        return SlackUser(user_id, self.names.get(user_id, user_id[1:].lower()), self.timezone)
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str | None:
+        self.out.write(f"[posted to #{channel.lower()}]\n{to_text(text, blocks, self.names)}\n")
+        return "1.0"
+
+
+def user_id_for(name: str) -> str:
+    return "U" + re.sub(r"[^A-Z0-9]", "", name.upper())
+
+
+class Shell:
+    def __init__(self, deps: Deps, gateway: ShellGateway, user: str, channel: str):
+        self.app: App = create_app(deps, offline=True)
+        self.gateway = gateway
+        self.user = user
+        self.channel = channel
+
+    def run(self, lines: Iterable[str], out: TextIO, *, echo: bool) -> None:
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if echo:
+                out.write(f"{self.user}@#{self.channel}> {line}\n")
+            if line in (".quit", ".exit", "exit", "quit"):
+                return
+            out.write(self.execute(line) + "\n\n")
+            out.flush()
+
+    def execute(self, line: str) -> str:
+        if line.startswith(".user ") or line.startswith(".channel "):
+            what, _, name = line[1:].partition(" ")
+            name = name.strip().lstrip("@#").lower()
+            if not name or not re.search(r"[a-z0-9]", name):
+                return f"Give a name: .{what} bob"
+            setattr(self, what, name)
+            return f"(now {self.user} in #{self.channel})"
+        if line in (".help", "help"):
+            return SHELL_HELP
+        command, _, text = line.partition(" ")
+        if not command.startswith("/"):
+            return "Commands start with `/` (try /pmo help), or .help for the shell."
+        return self.dispatch(command, text)
+
+    def dispatch(self, command: str, text: str) -> str:
+        body = urlencode(
+            {
+                "token": "shell",
+                "team_id": TEAM_ID,
+                "team_domain": "shell",
+                "channel_id": "C" + re.sub(r"[^A-Z0-9]", "", self.channel.upper()),
+                "channel_name": self.channel,
+                "user_id": self._remember(self.user),
+                "user_name": self.user,
+                "command": command,
+                "text": self._as_slack_sends(text),
+                "api_app_id": "ASHELL",
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": "shell",
+            }
+        )
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": "application/x-www-form-urlencoded"
+        }
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status == 404:
+            return f"{command} isn't a PMO Bot command. Try /pmo help."
+        if not response.body:
+            return f"(no reply, status {response.status})"
+        payload = json.loads(response.body)
+        audience = (
+            "[to the channel]" if payload.get("response_type") == "in_channel" else "[only you]"
+        )
+        return (
+            audience
+            + "\n"
+            + to_text(payload.get("text", ""), payload.get("blocks"), self.gateway.names)
+        )
+
+    def _as_slack_sends(self, text: str) -> str:
+        """Escape as Slack does (`should_escape`), and turn `@name` into a mention."""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return re.sub(
+            r"(?<![\w.])@([A-Za-z][\w.-]*)",
+            lambda m: f"<@{self._remember(m.group(1))}|{m.group(1).lower()}>",
+            escaped,
+        )
+
+    def _remember(self, name: str) -> str:
+        user_id = user_id_for(name)
+        self.gateway.names.setdefault(user_id, name.lower())
+        return user_id
+
+
+def to_text(fallback: str, blocks: list[dict[str, Any]] | None, names: dict[str, str]) -> str:
+    """Blocks as terminal lines: mentions as @name, dates as their fallback, entities decoded."""
+    lines = []
+    for block in blocks or []:
+        kind = block.get("type")
+        if kind == "divider":
+            lines.append("  " + "─" * 40)
+        elif kind in ("section", "header"):
+            lines.append(block.get("text", {}).get("text", ""))
+        elif kind == "context":
+            lines.extend("  " + e.get("text", "") for e in block.get("elements", []))
+    text = "\n".join(lines) if lines else fallback
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"<#C([A-Z0-9]+)>", lambda m: "#" + m.group(1).lower(), text)
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
+    return "\n".join("  " + line for line in html.unescape(text).splitlines())

@@ -1,0 +1,19 @@
+"""The Slack adapter: `register(app)` is the whole routing table, top to bottom."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.domain import Kind
+from handlers.commands.items import handle_raid_command
+from handlers.commands.pmo import handle_pmo_command
+from handlers.errors import handle_error
+
+COMMANDS = ("/pmo", *(kind.command for kind in Kind))
+
+
+def register(app: App) -> None:
+    for kind in Kind:
+        app.command(kind.command)(handle_raid_command)
+    app.command("/pmo")(handle_pmo_command)
+    app.error(handle_error)

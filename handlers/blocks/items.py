@@ -1,0 +1,212 @@
+"""Pure rendering of RAID items: announcements, one-line list entries, detail and history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import Block, DividerBlock
+
+from bot.domain import AuditEntry, Change, Item, ItemPage, Kind
+from handlers.blocks.reply import Reply, as_dicts, context, section
+from handlers.blocks.text import Viewer, clip, escape, mention, when
+
+LIST_TITLE_MAX = 150
+DETAIL_FIELD_MAX = 900
+HISTORY_MAX = 30
+HISTORY_LINE_MAX = 280
+VERB_TEXT = {
+    "created": "logged",
+    "updated": "updated",
+    "assigned": "reassigned",
+    "rescheduled": "moved the due date of",
+    "snoozed": "snoozed",
+    "closed": "closed",
+    "done": "completed",
+    "resolved": "resolved",
+    "occurred": "marked as occurred",
+    "reopened": "reopened",
+    "superseded": "superseded",
+}
+VERB_EMOJI = {"created": ":memo:", "done": ":white_check_mark:", "resolved": ":white_check_mark:"}
+VERB_EMOJI |= {"closed": ":lock:", "occurred": ":boom:", "reopened": ":leftwards_arrow_with_hook:"}
+SCORE_EMOJI = ((15, ":red_circle:"), (8, ":large_orange_circle:"), (0, ":large_yellow_circle:"))
+USER_FIELDS = frozenset({"owner", "by"})
+DATE_FIELDS = frozenset({"due", "review"})
+
+
+def score_badge(score: int) -> str:
+    emoji = next(e for floor, e in SCORE_EMOJI if score >= floor)
+    return f"{emoji} {score}"
+
+
+def summary_line(item: Item, viewer: Viewer) -> str:
+    """`*R-12* Vendor may slip · score 12 · @bob · review Fri 27 Nov` (mrkdwn, escaped)."""
+    parts = [f"*{item.ref}* {escape(clip(item.title, LIST_TITLE_MAX))}"]
+    if item.kind is Kind.RISK and item.score is not None:
+        parts.append(f"{score_badge(item.score)} (L{item.likelihood}×I{item.impact})")
+    if item.kind is Kind.ISSUE and item.severity:
+        parts.append(item.severity)
+    parts.append(("by " if item.kind is Kind.DECISION else "") + mention(item.owner_id))
+    if item.due is not None:
+        late = " :warning: *overdue*" if item.is_overdue(viewer.now, viewer.today) else ""
+        parts.append(f"due {when(item.due, viewer)}{late}")
+    if item.review_on is not None and item.is_open:
+        parts.append(f"review {when(item.review_on, viewer)}")
+    if not item.is_open or (item.kind is Kind.RISK and item.status != "open"):
+        parts.append(f"_{item.status}_")
+    return " · ".join(parts)
+
+
+def render_change(change: Change, actor_id: str, viewer: Viewer) -> Reply:
+    """The in-channel announcement of a change, so the team sees it."""
+    item = change.item
+    verb = VERB_TEXT.get(change.verb, change.verb)
+    emoji = VERB_EMOJI.get(change.verb, ":pencil2:")
+    headline = f"{emoji} {mention(actor_id)} {verb} {summary_line(item, viewer)}"
+    blocks: list[Block] = [section(headline)]
+    details = _change_details(change, viewer)
+    if details:
+        blocks.append(context(details))
+    if change.related is not None:
+        blocks.append(section(_related_line(change, viewer)))
+    text = f"{mention(actor_id)} {verb} {item.ref}: {escape(clip(item.title, LIST_TITLE_MAX))}"
+    return Reply(text, as_dicts(blocks), in_channel=True)
+
+
+def _change_details(change: Change, viewer: Viewer) -> str:
+    if change.verb == "created":
+        item = change.item
+        extra = []
+        if item.kind is Kind.RISK:
+            extra.append(f"likelihood {item.likelihood} × impact {item.impact}")
+            if item.mitigation:
+                extra.append(f"mitigation: {escape(clip(item.mitigation, 200))}")
+        if item.kind in (Kind.ACTION, Kind.ISSUE) and item.due is None:
+            extra.append("no due date — set one with `due:<date>`")
+        extra.append(f"project *{escape(item.project.name)}*")
+        return " · ".join(extra)
+    shown = []
+    for name, (old, new) in change.changes.items():
+        if name == "status" and change.verb != "updated":
+            continue
+        shown.append(f"{name}: {_value(name, old, viewer)} → {_value(name, new, viewer)}")
+    return " · ".join(shown)
+
+
+def _related_line(change: Change, viewer: Viewer) -> str:
+    assert change.related is not None
+    if change.verb == "occurred":
+        return f":rotating_light: Raised {summary_line(change.related, viewer)}"
+    return f":arrow_right: In force now: {summary_line(change.related, viewer)}"
+
+
+def _value(name: str, raw: str | None, viewer: Viewer) -> str:
+    """An audit value for display: people as mentions, dates in the reader's form."""
+    if raw is None or raw == "":
+        return "—"
+    if name in USER_FIELDS:
+        return mention(raw)
+    if name in DATE_FIELDS:
+        try:
+            parsed: date | datetime = (
+                datetime.fromisoformat(raw) if "T" in raw else date.fromisoformat(raw)
+            )
+        except ValueError:
+            return escape(raw)
+        return when(parsed, viewer)
+    return "“" + escape(clip(raw, 200)) + "”"
+
+
+def render_page(page: ItemPage, viewer: Viewer) -> Reply:
+    """An ephemeral register page: one line per item, then where the rest are."""
+    label = "" if page.scope in ("open", "active") else f" ({page.scope})"
+    owner = f" owned by {mention(page.owner_id)}" if page.owner_id else ""
+    title = f"*{page.kind.noun.capitalize()}s{label}* in *{escape(page.project.name)}*{owner}"
+    if not page.items:
+        empty = f"{title}: none. Add one with `{page.kind.command} add …`."
+        return Reply(empty, as_dicts([section(empty)]))
+    blocks: list[Block] = [section(f"{title} — {page.total} in all")]
+    blocks.extend(section(summary_line(item, viewer)) for item in page.items)
+    shown_to = (page.page - 1) * page.page_size + len(page.items)
+    if shown_to < page.total:
+        more = page.total - shown_to
+        hint = (
+            f"`{page.kind.command} list all`"
+            if page.scope == "top"
+            else f"`{page.kind.command} list {page.scope} page:{page.page + 1}`"
+        )
+        blocks.append(context(f"…and {more} more. Next: {hint}"))
+    text = f"{page.kind.noun.capitalize()}s in {escape(page.project.name)}: {page.total}"
+    return Reply(text, as_dicts(blocks))
+
+
+def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()) -> Reply:
+    """One item in full (ephemeral); with `history`, its audit trail instead of the details."""
+    blocks: list[Block] = [section(summary_line(item, viewer))]
+    if not history:
+        blocks.extend(
+            section(f"*{label}:* {value}") for label, value in _detail_fields(item, viewer)
+        )
+    blocks.append(
+        context(
+            f"Project *{escape(item.project.name)}* · logged by {mention(item.created_by)} "
+            f"{when(item.created_at, viewer)} · status _{item.status}_"
+        )
+    )
+    if history:
+        blocks.append(DividerBlock())
+        blocks.extend(_history_blocks(history, viewer))
+    return Reply(f"{item.ref}: {escape(clip(item.title, LIST_TITLE_MAX))}", as_dicts(blocks))
+
+
+def _detail_fields(item: Item, viewer: Viewer) -> list[tuple[str, str]]:
+    def long(text: str | None) -> str | None:
+        return escape(clip(text, DETAIL_FIELD_MAX)) if text else None
+
+    links = ", ".join(item.links)
+    fields: list[tuple[str, str | None]] = [
+        ("Description", long(item.description)),
+        ("Category", long(item.category)),
+        ("Mitigation", long(item.mitigation)),
+        ("Rationale", long(item.rationale)),
+        ("Alternatives considered", long(item.alternatives)),
+        ("Decided on", when(item.decided_on, viewer) if item.decided_on else None),
+        ("Closing note", long(item.note)),
+        ("Closed", when(item.closed_at, viewer) if item.closed_at else None),
+        ("Source", long(item.source_link)),
+        (_links_label(item), links or None),
+    ]
+    return [(label, value) for label, value in fields if value]
+
+
+def _links_label(item: Item) -> str:
+    return {
+        Kind.RISK: "Raised as",
+        Kind.ISSUE: "From risk",
+        Kind.DECISION: "Superseded by",
+        Kind.ACTION: "Linked",
+    }[item.kind]
+
+
+def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Block]:
+    lines = []
+    for entry in history[-HISTORY_MAX:]:
+        changes = "; ".join(
+            f"{name}: {_value(name, old, viewer)} → {_value(name, new, viewer)}"
+            for name, (old, new) in entry.changes.items()
+        )
+        lines.append(
+            f"• {when(entry.at, viewer)} {mention(entry.actor_id)} *{entry.verb}* {changes}"
+        )
+    blocks: list[Block] = []
+    if len(history) > HISTORY_MAX:
+        blocks.append(context(f"Showing the last {HISTORY_MAX} of {len(history)} changes."))
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(clip(line, HISTORY_LINE_MAX))
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks

@@ -1,0 +1,82 @@
+"""Pure text helpers for Slack output: escaping user text, mentions, dates in each reader's zone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.dates import format_day
+from bot.domain import Rag
+
+# Stored text keeps real user and channel mentions as `<@U…>` / `<#C…>`; nothing else passes.
+_SAFE_REFS = re.compile(r"(<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>)")
+RAG_EMOJI = {Rag.GREEN: ":large_green_circle:", Rag.AMBER: ":large_orange_circle:"}
+RAG_EMOJI[Rag.RED] = ":red_circle:"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads the message and when: decides "overdue" and fallback date formats."""
+
+    now: datetime
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+
+def escape(text: str) -> str:
+    """User text made safe for mrkdwn: `&`, `<`, `>` escaped, except real user/channel mentions.
+
+    So a title can never carry `<!channel>`, `<!here>` or a disguised link into a message.
+    """
+    parts = _SAFE_REFS.split(text)
+    return "".join(
+        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for i, part in enumerate(parts)
+    )
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut on a word where possible, never inside a mention."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    opening = cut.rfind("<")
+    if opening > cut.rfind(">"):
+        cut = cut[:opening]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def mention(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def when(value: date | datetime | None, viewer: Viewer) -> str:
+    """A day as `Fri 27 Nov` (the same everywhere); a moment in each reader's own zone."""
+    if value is None:
+        return "none"
+    if isinstance(value, datetime):
+        local = value.astimezone(viewer.zone)
+        fallback = format_day(local, today=viewer.today) + f" {local.tzname()}"
+        stamp = int(value.timestamp())
+        return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return format_day(value, today=viewer.today)
+
+
+def rag_label(rag: Rag) -> str:
+    return f"{RAG_EMOJI[rag]} *{rag.value.upper()}*"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

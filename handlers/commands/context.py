@@ -1,0 +1,39 @@
+"""What every listener needs first: the deps, the acting person (with their zone), and a viewer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.deps import Deps
+from bot.domain import Actor
+from bot.services.people import timezone_of
+from handlers.blocks.text import Viewer
+
+
+def deps_of(context: BoltContext) -> Deps:
+    deps = context["deps"]
+    assert isinstance(deps, Deps)
+    return deps
+
+
+def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
+    """The person who ran the slash command, with their Slack time zone (cached)."""
+    actor = Actor(
+        team_id=command["team_id"],
+        user_id=command["user_id"],
+        channel_id=command["channel_id"],
+        enterprise_id=command.get("enterprise_id") or None,
+    )
+    return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+
+
+def viewer_for(deps: Deps, actor: Actor) -> Viewer:
+    return Viewer(deps.clock.now(), actor.timezone)
+
+
+def local_now(viewer: Viewer) -> datetime:
+    """Now in the viewer's own zone: what "tomorrow" and "friday" are relative to."""
+    return viewer.now.astimezone(viewer.zone)

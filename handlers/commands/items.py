@@ -1,0 +1,72 @@
+"""`/risk`, `/action`, `/issue`, `/decision`: one grammar, one listener, four registers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+
+from bot.deps import Deps
+from bot.domain import Actor, Kind
+from bot.services import items, registers
+from handlers.blocks.items import render_change, render_item, render_page
+from handlers.blocks.projects import render_help
+from handlers.blocks.reply import Reply
+from handlers.blocks.text import Viewer
+from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.grammar import (
+    AddItem,
+    CloseItem,
+    Help,
+    ItemCommand,
+    ListItems,
+    ReopenItem,
+    ShowItem,
+    SupersedeDecision,
+    UpdateItem,
+    parse_item_command,
+)
+from handlers.usage import kind_overview
+
+KIND_BY_COMMAND = {kind.command: kind for kind in Kind}
+
+
+def handle_raid_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    kind = KIND_BY_COMMAND[command["command"]]
+    actor = actor_from_command(deps, command)
+    viewer = viewer_for(deps, actor)
+    parsed = parse_item_command(kind, command.get("text") or "", now=local_now(viewer))
+    reply = run_item_command(deps, actor, parsed, viewer)
+    ack(**reply.payload())
+
+
+def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: Viewer) -> Reply:
+    """One service call for the parsed command, rendered."""
+    match parsed:
+        case Help(kind=kind) if kind is not None:
+            overview = kind_overview(kind)
+            return render_help(f"{kind.command} — {overview.summary}", overview.usage)
+        case AddItem(kind=kind, values=values, project=project):
+            change = items.add_item(deps, actor, kind, values, project)
+        case UpdateItem(kind=kind, number=number, values=values, verb=verb):
+            change = items.update_item(deps, actor, kind, number, values, verb)
+        case CloseItem(kind=kind, number=number, note=note, occurred=occurred):
+            change = items.close_item(deps, actor, kind, number, note, occurred=occurred)
+        case ReopenItem(kind=kind, number=number):
+            change = items.reopen_item(deps, actor, kind, number)
+        case SupersedeDecision(number=number, by_number=by_number):
+            change = items.supersede_decision(deps, actor, number, by_number)
+        case ListItems(kind=kind, scope=scope, owner_id=owner, project=project, page=page):
+            found = registers.list_items(
+                deps, actor, kind, scope, owner_id=owner, project_slug=project, page=page
+            )
+            return render_page(found, viewer)
+        case ShowItem(kind=kind, number=number, history=True):
+            item, trail = registers.item_history(deps, actor, kind, number)
+            return render_item(item, viewer, trail)
+        case ShowItem(kind=kind, number=number):
+            return render_item(registers.show_item(deps, actor, kind, number), viewer)
+        case _:
+            raise AssertionError(f"unhandled command {parsed!r}")
+    return render_change(change, actor.user_id, viewer)

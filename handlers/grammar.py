@@ -1,0 +1,442 @@
+"""Pure command grammar: slash-command text → typed command objects, or a ParseError."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.domain import Kind, Rag
+from bot.errors import DateError, ParseError, UserError
+from bot.fields import FIELDS, PERSON_FIELD, FieldType, Value, field_by_key
+from handlers.parsing import (
+    Token,
+    check_length,
+    clip,
+    free_text,
+    looks_like_item_id,
+    parse_date_run,
+    parse_item_number,
+    parse_level,
+    parse_value,
+    tokenize,
+)
+from handlers.usage import ITEM_USAGE, PMO_USAGE, kind_overview, pmo_overview
+
+SCOPES: dict[Kind, tuple[str, ...]] = {
+    Kind.RISK: ("open", "closed", "all", "mine", "top"),
+    Kind.ACTION: ("open", "overdue", "mine", "done", "all"),
+    Kind.ISSUE: ("open", "resolved", "all", "mine"),
+    Kind.DECISION: ("active", "superseded", "all", "mine"),
+}
+SUBCOMMAND_ALIASES = {"ls": "list", "new": "add", "log": "add", "view": "show", "get": "show"}
+CLOSE_VERBS = {Kind.RISK: "close", Kind.ACTION: "done", Kind.ISSUE: "resolve"}
+CLOSE_ALIASES = {"close", "done", "resolve", "complete", "finish"}
+RAG_WORDS = {"green": Rag.GREEN, "g": Rag.GREEN, "amber": Rag.AMBER, "a": Rag.AMBER}
+RAG_WORDS |= {"yellow": Rag.AMBER, "red": Rag.RED, "r": Rag.RED}
+REASON_MAX = 2000
+NAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class Help:
+    kind: Kind | None = None
+
+
+@dataclass(frozen=True)
+class AddItem:
+    kind: Kind
+    values: dict[str, Value]
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class ListItems:
+    kind: Kind
+    scope: str
+    owner_id: str | None = None
+    project: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ShowItem:
+    kind: Kind
+    number: int
+    history: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateItem:
+    kind: Kind
+    number: int
+    values: dict[str, Value]
+    verb: str = "updated"
+
+
+@dataclass(frozen=True)
+class CloseItem:
+    kind: Kind
+    number: int
+    note: str | None = None
+    occurred: bool = False
+
+
+@dataclass(frozen=True)
+class ReopenItem:
+    kind: Kind
+    number: int
+
+
+@dataclass(frozen=True)
+class SupersedeDecision:
+    number: int
+    by_number: int
+
+
+@dataclass(frozen=True)
+class ProjectCommand:
+    name: str | None
+
+
+@dataclass(frozen=True)
+class StatusCommand:
+    rag: Rag | None = None
+    reason: str | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioCommand:
+    pass
+
+
+ItemCommand = (
+    Help | AddItem | ListItems | ShowItem | UpdateItem | CloseItem | ReopenItem | SupersedeDecision
+)
+PmoCommand = Help | ProjectCommand | StatusCommand | PortfolioCommand
+
+
+@dataclass
+class _Args:
+    """The tokens after the subcommand, with `project:` and `page:` taken out."""
+
+    raw: str
+    tokens: list[Token]
+    project: str | None = None
+    page: str | None = None
+    used: list[str] = field(default_factory=list)
+
+
+def parse_item_command(kind: Kind, text: str, *, now: datetime) -> ItemCommand:
+    """Parse `/risk …`, `/action …`, `/issue …` or `/decision …` text."""
+    tokens = tokenize(text)
+    if not tokens:
+        return Help(kind)
+    head = tokens[0]
+    word = head.text.lower() if head.is_word else ""
+    if word in ("help", "?", "-h", "--help"):
+        return Help(kind)
+    if head.is_word and looks_like_item_id(word) and len(tokens) == 1:
+        return ShowItem(kind, parse_item_number(word, kind.value, kind.noun))
+    sub = _subcommand(kind, word, head)
+    usage = ITEM_USAGE[kind][sub]
+    try:
+        return _parse_item(kind, sub, _split_args(text, tokens[1:]), now)
+    except UserError as error:
+        raise error.with_usage(usage.usage, usage.example) from None
+
+
+def _subcommand(kind: Kind, word: str, head: Token) -> str:
+    word = SUBCOMMAND_ALIASES.get(word, word)
+    if word in CLOSE_ALIASES and kind in CLOSE_VERBS:
+        word = CLOSE_VERBS[kind]
+    if word in ITEM_USAGE[kind]:
+        return word
+    overview = kind_overview(kind)
+    close = difflib.get_close_matches(word, list(ITEM_USAGE[kind]), n=1)
+    hint = f" Did you mean `{kind.command} {close[0]}`?" if close else ""
+    raise ParseError(
+        f"“{clip(head.text)}” isn't a {kind.command} command.{hint}",
+        usage=overview.usage,
+        example=overview.example,
+    )
+
+
+def _split_args(raw: str, tokens: list[Token]) -> _Args:
+    args = _Args(raw, [])
+    for token in tokens:
+        if token.key == "project":
+            args.project = token.text.strip().lstrip("#").lower()
+        elif token.key == "page":
+            args.page = token.text
+        else:
+            args.tokens.append(token)
+    return args
+
+
+def _parse_item(kind: Kind, sub: str, args: _Args, now: datetime) -> ItemCommand:
+    if sub == "add":
+        return AddItem(kind, _add_values(kind, args, now), args.project)
+    if sub == "list":
+        return _list(kind, args)
+    number = _leading_id(kind, args, sub)
+    if sub in ("show", "history"):
+        _no_more(args, sub)
+        return ShowItem(kind, number, history=sub == "history")
+    if sub == "update":
+        values, free = _fields(kind, args.tokens, now)
+        if free:
+            raise ParseError(
+                f"`update` takes `field:value` pairs; “{clip(free[0].text)}” isn't one."
+            )
+        if not values:
+            raise ParseError("Say what to change, as `field:value`.")
+        return UpdateItem(kind, number, values)
+    if sub in ("close", "done", "resolve", "occurred"):
+        note = free_text(args.raw, args.tokens) or None
+        if note is not None:
+            check_length("note", note, REASON_MAX)
+        return CloseItem(kind, number, note, occurred=sub == "occurred")
+    if sub == "reopen":
+        _no_more(args, sub)
+        return ReopenItem(kind, number)
+    if sub == "assign":
+        return UpdateItem(kind, number, {"owner": _one_person(args)}, verb="assigned")
+    if sub in ("due", "snooze"):
+        verb = "snoozed" if sub == "snooze" else "rescheduled"
+        return UpdateItem(kind, number, {"due": _date_words(args, now)}, verb=verb)
+    if sub == "supersede":
+        return _supersede(args)
+    raise AssertionError(f"unhandled subcommand {sub}")
+
+
+def _leading_id(kind: Kind, args: _Args, sub: str) -> int:
+    if not args.tokens or not args.tokens[0].is_word:
+        raise ParseError(f"`{sub}` needs an id such as `{kind.ref(12)}`.")
+    number = parse_item_number(args.tokens[0].text, kind.value, kind.noun)
+    args.tokens = args.tokens[1:]
+    return number
+
+
+def _no_more(args: _Args, sub: str) -> None:
+    if args.tokens:
+        raise ParseError(
+            f"`{sub}` takes just an id; I don't know what “{clip(args.tokens[0].text)}” is."
+        )
+
+
+def _one_person(args: _Args) -> str:
+    people = [t.user_id for t in args.tokens if t.user_id]
+    if len(people) != 1 or len(args.tokens) != 1:
+        raise ParseError("Name exactly one person, picked from Slack's @-mention list.")
+    return people[0]
+
+
+def _date_words(args: _Args, now: datetime) -> date | datetime:
+    if not args.tokens:
+        raise ParseError("Say when, e.g. `friday`, `in 3 days` or `2027-01-15`.")
+    words = [Token(t.text, t.start, t.end) for t in args.tokens]
+    value, used = parse_date_run(words, now)
+    if used != len(words):
+        raise DateError(
+            f"I read “{' '.join(w.text for w in words[:used])}” as the date but not "
+            f"“{clip(' '.join(w.text for w in words[used:]))}”.",
+            reason="unparseable",
+        )
+    return value
+
+
+def _supersede(args: _Args) -> SupersedeDecision:
+    if len(args.tokens) != 2 or not all(t.is_word for t in args.tokens):
+        raise ParseError("`supersede` takes two ids: the old decision, then the one replacing it.")
+    old, new = (parse_item_number(t.text, "D", "decision") for t in args.tokens)
+    if old == new:
+        raise ParseError("A decision can't supersede itself.")
+    return SupersedeDecision(old, new)
+
+
+def _list(kind: Kind, args: _Args) -> ListItems:
+    scope, owner = SCOPES[kind][0], None
+    for token in args.tokens:
+        spec = field_by_key(kind, token.key) if token.key else None
+        if token.user_id or (spec and spec.type is FieldType.USER):
+            if not token.user_id:
+                raise ParseError("Pick the owner from Slack's @-mention list.")
+            owner = token.user_id
+        elif token.is_word and token.text.lower() in SCOPES[kind]:
+            scope = token.text.lower()
+        else:
+            choices = "|".join(SCOPES[kind])
+            raise ParseError(
+                f"I can list [{choices}], optionally with `owner:@person`; "
+                f"not “{clip(token.text)}”."
+            )
+    page = 1
+    if args.page is not None:
+        if not args.page.isdigit() or not 1 <= int(args.page) <= 10_000:
+            raise ParseError("`page:` takes a page number such as `page:2`.")
+        page = int(args.page)
+    return ListItems(kind, scope, owner, args.project, page)
+
+
+def _add_values(kind: Kind, args: _Args, now: datetime) -> dict[str, Value]:
+    values, free = _fields(kind, args.tokens, now)
+    if "due" not in values and any(s.name == "due" for s in FIELDS[kind]):
+        due, free = _natural_due(free, now)
+        if due is not None:
+            values["due"] = due
+    person = PERSON_FIELD[kind]
+    if person not in values:
+        taken, free = _natural_person(free)
+        if taken:
+            values[person] = taken
+    title = free_text(args.raw, free)
+    if "title" in values and title:
+        raise ParseError(f"The {kind.noun} text is given twice: as words and as a field.")
+    title = str(values.get("title", title))
+    if not title.strip():
+        raise ParseError(f"A {kind.noun} needs some text: what is it?")
+    values["title"] = check_length("title", title, FIELDS[kind][0].max_len)
+    return values
+
+
+def _fields(kind: Kind, tokens: list[Token], now: datetime) -> tuple[dict[str, Value], list[Token]]:
+    """`key:value` tokens as typed values; the other tokens are returned as free text."""
+    values: dict[str, Value] = {}
+    free: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token, i = tokens[i], i + 1
+        if token.key is None:
+            free.append(token)
+            continue
+        spec = field_by_key(kind, token.key)
+        if spec is None:
+            names = ", ".join(s.name for s in FIELDS[kind])
+            raise ParseError(f"A {kind.noun} has no field `{token.key}`. Fields: {names}.")
+        if spec.name in values:
+            raise ParseError(f"`{spec.name}` is given twice.")
+        if spec.type in (FieldType.DAY, FieldType.DUE) and not token.quoted:
+            run = [token, *_words_from(tokens, i)]
+            when, used = parse_date_run(run, now)
+            i += used - 1
+            values[spec.name] = (
+                when.date() if spec.type is FieldType.DAY and isinstance(when, datetime) else when
+            )
+        elif spec.type is FieldType.LEVEL and _is_two_word_level(token, tokens, i):
+            values[spec.name] = parse_level(spec.name, f"{token.text} {tokens[i].text}")
+            i += 1
+        else:
+            values[spec.name] = parse_value(spec, token, now)
+    return values, free
+
+
+def _words_from(tokens: list[Token], start: int) -> list[Token]:
+    words = []
+    for token in tokens[start:]:
+        if not token.is_word:
+            break
+        words.append(token)
+    return words
+
+
+def _is_two_word_level(token: Token, tokens: list[Token], i: int) -> bool:
+    return (
+        token.text.lower() == "very"
+        and i < len(tokens)
+        and tokens[i].is_word
+        and tokens[i].text.lower() in ("high", "low")
+    )
+
+
+def _natural_due(free: list[Token], now: datetime) -> tuple[date | datetime | None, list[Token]]:
+    """`due friday`, `due on 15 Jan`, `by eom`: a `by` date must end the text."""
+    for i in range(len(free) - 1, -1, -1):
+        word = free[i].text.lower() if free[i].is_word else ""
+        if word not in ("due", "by"):
+            continue
+        words = _words_from(free, i + 1)
+        if not words:
+            continue
+        try:
+            if word == "by":
+                if i + 1 + len(words) != len(free):
+                    continue
+                when, used = parse_date_run(words, now)
+                if used != len(words):
+                    continue
+            else:
+                when, used = parse_date_run(words, now)
+        except DateError as error:
+            if error.reason == "unparseable":
+                continue
+            raise
+        return when, free[:i] + free[i + 1 + used :]
+    return None, free
+
+
+def _natural_person(free: list[Token]) -> tuple[str | None, list[Token]]:
+    """A leading `@bob`, or a trailing `by @bob` / `@bob`, names the owner."""
+    if free and free[0].user_id:
+        return free[0].user_id, free[1:]
+    if free and free[-1].user_id:
+        before = free[-2].text.lower() if len(free) > 1 and free[-2].is_word else ""
+        if before in ("to", "for", "with", "from", "and", "ask", "tell"):
+            return None, free
+        cut = 2 if before in ("by", "owner") else 1
+        return free[-1].user_id, free[:-cut]
+    return None, free
+
+
+def parse_pmo_command(text: str) -> PmoCommand:
+    """Parse `/pmo …` text."""
+    tokens = tokenize(text)
+    word = tokens[0].text.lower() if tokens and tokens[0].is_word else ""
+    if not tokens or word in ("help", "?"):
+        return Help(None)
+    if word not in PMO_USAGE:
+        overview = pmo_overview()
+        raise ParseError(
+            f"“{clip(tokens[0].text)}” isn't a /pmo command.",
+            usage=overview.usage,
+            example=overview.example,
+        )
+    usage = PMO_USAGE[word]
+    try:
+        return _parse_pmo(word, _split_args(text, tokens[1:]))
+    except UserError as error:
+        raise error.with_usage(usage.usage, usage.example) from None
+
+
+def _parse_pmo(sub: str, args: _Args) -> PmoCommand:
+    if sub == "project":
+        if args.project:
+            raise ParseError("Give the project's name as words: `/pmo project Apollo`.")
+        name = free_text(args.raw, args.tokens) or None
+        if name is not None:
+            check_length("project name", name, NAME_MAX)
+            if not any(c.isalnum() for c in name):
+                raise ParseError("A project name needs at least one letter or digit.")
+        return ProjectCommand(name)
+    if sub == "status":
+        return _status(args)
+    if sub == "portfolio":
+        _no_more(args, sub)
+        return PortfolioCommand()
+    return Help(None)
+
+
+def _status(args: _Args) -> StatusCommand:
+    if not args.tokens:
+        return StatusCommand(project=args.project)
+    head = args.tokens[0]
+    rag = RAG_WORDS.get(head.text.lower()) if head.is_word else None
+    if rag is None:
+        raise ParseError(f"The status is green, amber or red, not “{clip(head.text)}”.")
+    reason = free_text(args.raw, args.tokens[1:]) or None
+    if reason is None and rag is not Rag.GREEN:
+        raise ParseError(f"Say why the project is {rag.value}, so the team and sponsor know.")
+    if reason is not None:
+        check_length("reason", reason, REASON_MAX)
+    return StatusCommand(rag, reason, args.project)

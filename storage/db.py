@@ -1,0 +1,99 @@
+"""Engines and transactions: SQLite tuned for concurrent writers, PostgreSQL pooled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///pmo-bot.db"
+_WRITE = "pmo_write"
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or was busy for too long; retrying later may work."""
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """An engine for `url`; nothing connects until first use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size
+        )
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers; writers take the lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes can fail with "database is locked" at
+    the upgrade instead of waiting, so write transactions ask for the write lock at BEGIN,
+    where SQLite's busy timeout makes them queue.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """The session factory; each use-case runs in one `write()` or `read()` transaction."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends and rolls back on any error."""
+        with self._transaction(write=True) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._transaction(write=False) as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Session]:
+        try:
+            with self._sessions() as session, session.begin():
+                session.connection(execution_options={_WRITE: write})
+                yield session
+        except DBAPIError as exc:
+            if _is_transient(exc):
+                raise DatabaseUnavailable(str(exc.orig)) from exc
+            raise
+
+    def ping(self) -> None:
+        with self.read() as session:
+            session.connection().exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    markers = ("database is locked", "connection", "server closed", "could not connect", "timeout")
+    return any(marker in text for marker in markers)

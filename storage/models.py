@@ -1,0 +1,192 @@
+"""The database schema: workspaces, projects, RAID items, status updates, audit trail, people."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from storage.types import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TITLE_MAX = 300
+NOTE_MAX = 2000
+NAME_MAX = 80
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class IdCounter(Base):
+    """The last number handed out per workspace and kind, so `R-12` is never given twice."""
+
+    __tablename__ = "id_counters"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last: Mapped[int]
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "slug"),
+        UniqueConstraint("workspace_id", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class _Item:
+    """Columns every RAID item has; `number` is the per-workspace, per-kind human id."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    number: Mapped[int]
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            UniqueConstraint("workspace_id", "number"),
+            Index(f"ix_{name}_project_status", "workspace_id", "project_id", "status"),
+            Index(f"ix_{name}_owner", "workspace_id", "owner_id", "status"),
+        )
+
+
+class Risk(_Item, Base):
+    __tablename__ = "risks"
+
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    likelihood: Mapped[int]
+    impact: Mapped[int]
+    mitigation: Mapped[str | None] = mapped_column(Text)
+    review_on: Mapped[date | None]
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Action(_Item, Base):
+    __tablename__ = "actions"
+
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    due_on: Mapped[date | None]
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    done_note: Mapped[str | None] = mapped_column(Text)
+    source_link: Mapped[str | None] = mapped_column(String(500))
+
+
+class Issue(_Item, Base):
+    __tablename__ = "issues"
+
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None]
+    due_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    risk_id: Mapped[int | None] = mapped_column(ForeignKey("risks.id"))
+
+
+class Decision(_Item, Base):
+    """`owner_id` is the person who made the decision."""
+
+    __tablename__ = "decisions"
+
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    alternatives: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date]
+    review_on: Mapped[date | None]
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class StatusUpdate(Base):
+    __tablename__ = "status_updates"
+    __table_args__ = (
+        CheckConstraint("rag IN ('green', 'amber', 'red')", name="rag"),
+        Index("ix_status_updates_project_at", "workspace_id", "project_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    rag: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """One change to one item: who, when, what verb, and each field's old and new value."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_item", "workspace_id", "item_kind", "item_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    item_kind: Mapped[str] = mapped_column(String(1))
+    item_number: Mapped[int]
+    verb: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    changes: Mapped[dict[str, list[str | None]]] = mapped_column(JSON)
+
+
+class UserProfile(Base):
+    """Slack's view of a person, cached: their time zone decides what "tomorrow" means."""
+
+    __tablename__ = "user_profiles"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    timezone: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]

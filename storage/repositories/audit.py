@@ -1,0 +1,50 @@
+"""The audit trail: one row per change to an item, read back in order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    workspace_id: int,
+    project_id: int,
+    kind: str,
+    number: int,
+    verb: str,
+    actor_id: str,
+    at: datetime,
+    changes: dict[str, list[str | None]],
+) -> None:
+    session.add(
+        AuditEvent(
+            workspace_id=workspace_id,
+            project_id=project_id,
+            item_kind=kind,
+            item_number=number,
+            verb=verb,
+            actor_id=actor_id,
+            at=at,
+            changes=changes,
+        )
+    )
+
+
+def trail(session: Session, workspace_id: int, kind: str, number: int) -> Sequence[AuditEvent]:
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.workspace_id == workspace_id,
+            AuditEvent.item_kind == kind,
+            AuditEvent.item_number == number,
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return session.scalars(stmt).all()

@@ -1,0 +1,90 @@
+"""RAID items of every kind: look-ups by human number and paged, ordered registers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Action, Decision, Issue, Project, Risk
+from storage.repositories.projects import overdue
+
+ItemRow = Risk | Action | Issue | Decision
+MODELS: dict[str, type[ItemRow]] = {"R": Risk, "A": Action, "I": Issue, "D": Decision}
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+
+
+def get(
+    session: Session, workspace_id: int, kind: str, number: int, *, for_update: bool = False
+) -> tuple[ItemRow, Project] | None:
+    """The item and its project; `for_update` locks the row until the transaction ends."""
+    model = MODELS[kind]
+    stmt = (
+        select(model, Project)
+        .join(Project, Project.id == model.project_id)
+        .where(model.workspace_id == workspace_id, model.number == number)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=model)
+    row = session.execute(stmt).first()
+    return (cast(ItemRow, row[0]), row[1]) if row else None
+
+
+def by_ids(session: Session, kind: str, ids: Sequence[int]) -> dict[int, ItemRow]:
+    model = MODELS[kind]
+    rows = cast(Sequence[ItemRow], session.scalars(select(model).where(model.id.in_(ids))).all())
+    return {row.id: row for row in rows}
+
+
+def issues_from_risk(session: Session, risk_id: int) -> Sequence[Issue]:
+    return session.scalars(
+        select(Issue).where(Issue.risk_id == risk_id).order_by(Issue.number)
+    ).all()
+
+
+def page(
+    session: Session,
+    workspace_id: int,
+    kind: str,
+    *,
+    project_id: int,
+    statuses: Sequence[str] | None,
+    owner_id: str | None,
+    overdue_at: tuple[datetime, date] | None,
+    now: datetime,
+    today: date,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[ItemRow], int]:
+    """One page of a register in its natural order, and the total matching count."""
+    model = MODELS[kind]
+    where: list[Any] = [model.workspace_id == workspace_id, model.project_id == project_id]
+    if statuses is not None:
+        where.append(model.status.in_(statuses))
+    if owner_id is not None:
+        where.append(model.owner_id == owner_id)
+    if overdue_at is not None:
+        where.append(overdue(*overdue_at))
+    total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    stmt = (
+        select(model).where(*where).order_by(*_order(kind, now, today)).offset(offset).limit(limit)
+    )
+    return cast(Sequence[ItemRow], session.scalars(stmt).all()), total
+
+
+def _order(kind: str, now: datetime, today: date) -> list[Any]:
+    if kind == "R":
+        open_first = case((Risk.status.in_(("open", "mitigating")), 0), else_=1)
+        return [open_first, (Risk.likelihood * Risk.impact).desc(), Risk.number]
+    if kind == "A":
+        late = case((Action.status != "open", 2), (overdue(now, today), 0), else_=1)
+        return [late, Action.due_on.asc().nulls_last(), Action.number]
+    if kind == "I":
+        rank = case(SEVERITY_RANK, value=Issue.severity, else_=0)
+        open_first = case((Issue.status == "open", 0), else_=1)
+        return [open_first, rank.desc(), Issue.due_on.asc().nulls_last(), Issue.number]
+    active_first = case((Decision.status == "active", 0), else_=1)
+    return [active_first, Decision.number.desc()]

@@ -1,0 +1,113 @@
+"""Projects, their RAG status history, and the portfolio's per-project counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Action, Issue, Project, Risk, StatusUpdate
+
+
+def by_channel(session: Session, workspace_id: int, channel_id: str) -> Project | None:
+    return session.scalar(
+        select(Project).where(
+            Project.workspace_id == workspace_id, Project.channel_id == channel_id
+        )
+    )
+
+
+def by_slug(session: Session, workspace_id: int, slug: str) -> Project | None:
+    return session.scalar(
+        select(Project).where(Project.workspace_id == workspace_id, Project.slug == slug)
+    )
+
+
+def by_id(session: Session, workspace_id: int, project_id: int) -> Project | None:
+    return session.scalar(
+        select(Project).where(Project.workspace_id == workspace_id, Project.id == project_id)
+    )
+
+
+def all_slugs(session: Session, workspace_id: int) -> list[str]:
+    stmt = select(Project.slug).where(Project.workspace_id == workspace_id).order_by(Project.slug)
+    return list(session.scalars(stmt))
+
+
+def all_projects(session: Session, workspace_id: int) -> Sequence[Project]:
+    stmt = select(Project).where(Project.workspace_id == workspace_id).order_by(Project.name)
+    return session.scalars(stmt).all()
+
+
+def recent_statuses(
+    session: Session, workspace_id: int, project_id: int, limit: int
+) -> Sequence[StatusUpdate]:
+    stmt = (
+        select(StatusUpdate)
+        .where(StatusUpdate.workspace_id == workspace_id, StatusUpdate.project_id == project_id)
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def latest_two_statuses(session: Session, workspace_id: int) -> dict[int, list[StatusUpdate]]:
+    """Each project's current and previous status, in one query."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=StatusUpdate.project_id,
+            order_by=(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(StatusUpdate.id, rank).where(StatusUpdate.workspace_id == workspace_id).subquery()
+    )
+    stmt = (
+        select(StatusUpdate)
+        .join(ranked, ranked.c.id == StatusUpdate.id)
+        .where(ranked.c.rank <= 2)
+        .order_by(StatusUpdate.project_id, ranked.c.rank)
+    )
+    result: dict[int, list[StatusUpdate]] = {}
+    for update in session.scalars(stmt):
+        result.setdefault(update.project_id, []).append(update)
+    return result
+
+
+def open_risk_stats(session: Session, workspace_id: int) -> dict[int, tuple[int, int | None]]:
+    """project id → (open risks, top score), in one query."""
+    stmt = (
+        select(Risk.project_id, func.count(), func.max(Risk.likelihood * Risk.impact))
+        .where(Risk.workspace_id == workspace_id, Risk.status.in_(("open", "mitigating")))
+        .group_by(Risk.project_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
+
+
+def overdue_action_counts(
+    session: Session, workspace_id: int, now: datetime, today: date
+) -> dict[int, int]:
+    stmt = (
+        select(Action.project_id, func.count())
+        .where(Action.workspace_id == workspace_id, Action.status == "open", overdue(now, today))
+        .group_by(Action.project_id)
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def open_issue_counts(session: Session, workspace_id: int) -> dict[int, int]:
+    stmt = (
+        select(Issue.project_id, func.count())
+        .where(Issue.workspace_id == workspace_id, Issue.status == "open")
+        .group_by(Issue.project_id)
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def overdue(now: datetime, today: date) -> ColumnElement[bool]:
+    """SQL for "an open action past its due": a time, or a day before the reader's today."""
+    return or_(Action.due_at < now, and_(Action.due_at.is_(None), Action.due_on < today))

@@ -1,0 +1,62 @@
+"""Test databases: a migrated SQLite file per test, and the shared PostgreSQL wiped per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from storage.db import make_engine
+from storage.models import Base
+from storage.schema import upgrade
+
+PG_ENV = "PMO_TEST_DATABASE_URL"
+PG_SKIP = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/pmo_test)"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(PG_ENV, "").strip()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url or None
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A migrated SQLite file, made once per run and copied for each test."""
+    template = directory / "template.db"
+    if not template.exists():
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
+    return template
+
+
+def fresh_sqlite(template: Path, target: Path) -> Engine:
+    shutil.copy(template, target)
+    return make_engine(f"sqlite:///{target}")
+
+
+def migrated_postgres(url: str) -> Engine:
+    """The PostgreSQL test database, rebuilt from the migrations once per run."""
+    engine = make_engine(url, pool_size=20, max_overflow=40)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    return engine
+
+
+def wipe(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def require_postgres() -> str:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(PG_SKIP)
+    return url
