@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
@@ -24,14 +25,31 @@ def create_app(deps: Deps, *, offline: bool = False) -> App:
         )
     else:
         app = App(
-            token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret,
             client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
             process_before_response=True,
+            logger=_bolt_logger(settings.log_level),
         )
     app.use(_attach(deps))
     handlers.register(app)
     return app
+
+
+class _NoTokenNotice(logging.Filter):
+    """Bolt notes that SLACK_BOT_TOKEN is unused when a client is given: ours carries it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+def _bolt_logger(level: str) -> logging.Logger:
+    """Bolt's base logger: quiet below WARNING, since at INFO Bolt logs whole request bodies
+    (people's text) when a signature fails."""
+    logger = logging.getLogger("pmo_bot.bolt")
+    logger.setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    if not logger.filters:
+        logger.addFilter(_NoTokenNotice())
+    return logger
 
 
 def _attach(deps: Deps) -> Callable[[BoltContext, Callable[[], None]], None]:

@@ -7,9 +7,11 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
+from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
 from storage.db import make_engine
@@ -72,19 +74,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _migrate(settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
-    try:
+    with _engine(settings) as engine:
         upgrade(engine)
-    finally:
-        engine.dispose()
     print("pmo-bot: database schema is up to date")
     return 0
 
 
 def _check_schema(settings: Settings) -> None:
+    with _engine(settings) as engine:
+        ensure_current(engine)
+
+
+@contextmanager
+def _engine(settings: Settings) -> Iterator[Engine]:
+    """A short-lived engine for schema work, disposed before the servers fork."""
     engine = make_engine(settings.database_url)
     try:
-        ensure_current(engine)
+        yield engine
     finally:
         engine.dispose()
 

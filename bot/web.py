@@ -58,7 +58,7 @@ def serve_http(settings: Settings) -> None:
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            options = {
+            options: dict[str, object] = {
                 "bind": f"0.0.0.0:{settings.port}",
                 "workers": settings.web_concurrency,
                 "worker_class": "gthread",
@@ -68,6 +68,8 @@ def serve_http(settings: Settings) -> None:
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
             }
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 27: no shared socket
+                options["control_socket_disable"] = True
             for key, value in options.items():
                 self.cfg.set(key, value)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ from bot.errors import DateError, ParseError, UserError
 from bot.fields import FIELDS, PERSON_FIELD, FieldType, Value, field_by_key
 from handlers.parsing import (
     Token,
+    a_or_an,
     check_length,
     clip,
     free_text,
@@ -35,6 +37,8 @@ CLOSE_ALIASES = {"close", "done", "resolve", "complete", "finish"}
 RAG_WORDS = {"green": Rag.GREEN, "g": Rag.GREEN, "amber": Rag.AMBER, "a": Rag.AMBER}
 RAG_WORDS |= {"yellow": Rag.AMBER, "red": Rag.RED, "r": Rag.RED}
 REASON_MAX = 2000
+VAGUE_DATES = frozenset({"someday", "asap", "soon", "later", "tbd", "tbc", "whenever", "eventually"})
+_CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)>")
 NAME_MAX = 80
 
 
@@ -130,7 +134,11 @@ class _Args:
 
 def parse_item_command(kind: Kind, text: str, *, now: datetime) -> ItemCommand:
     """Parse `/risk …`, `/action …`, `/issue …` or `/decision …` text."""
-    tokens = tokenize(text)
+    overview = kind_overview(kind)
+    try:
+        tokens = tokenize(text)
+    except UserError as error:
+        raise error.with_usage(overview.usage, overview.example) from None
     if not tokens:
         return Help(kind)
     head = tokens[0]
@@ -138,7 +146,11 @@ def parse_item_command(kind: Kind, text: str, *, now: datetime) -> ItemCommand:
     if word in ("help", "?", "-h", "--help"):
         return Help(kind)
     if head.is_word and looks_like_item_id(word) and len(tokens) == 1:
-        return ShowItem(kind, parse_item_number(word, kind.value, kind.noun))
+        show = ITEM_USAGE[kind]["show"]
+        try:
+            return ShowItem(kind, parse_item_number(word, kind.value, kind.noun))
+        except UserError as error:
+            raise error.with_usage(show.usage, show.example) from None
     sub = _subcommand(kind, word, head)
     usage = ITEM_USAGE[kind][sub]
     try:
@@ -167,7 +179,10 @@ def _split_args(raw: str, tokens: list[Token]) -> _Args:
     args = _Args(raw, [])
     for token in tokens:
         if token.key == "project":
-            args.project = token.text.strip().lstrip("#").lower()
+            channel = _CHANNEL_REF.fullmatch(token.text.strip())
+            # `project:#apollo` arrives as a channel reference: the project bound to it.
+            slug = token.text.strip().lstrip("#").lower()
+            args.project = f"#{channel.group(1)}" if channel else slug
         elif token.key == "page":
             args.page = token.text
         else:
@@ -207,7 +222,7 @@ def _parse_item(kind: Kind, sub: str, args: _Args, now: datetime) -> ItemCommand
         verb = "snoozed" if sub == "snooze" else "rescheduled"
         return UpdateItem(kind, number, {"due": _date_words(args, now)}, verb=verb)
     if sub == "supersede":
-        return _supersede(args)
+        return _supersede(number, args)
     raise AssertionError(f"unhandled subcommand {sub}")
 
 
@@ -247,10 +262,11 @@ def _date_words(args: _Args, now: datetime) -> date | datetime:
     return value
 
 
-def _supersede(args: _Args) -> SupersedeDecision:
-    if len(args.tokens) != 2 or not all(t.is_word for t in args.tokens):
+def _supersede(old: int, args: _Args) -> SupersedeDecision:
+    # The old decision's id was already taken by `_leading_id`; the new one must follow alone.
+    if len(args.tokens) != 1 or not args.tokens[0].is_word:
         raise ParseError("`supersede` takes two ids: the old decision, then the one replacing it.")
-    old, new = (parse_item_number(t.text, "D", "decision") for t in args.tokens)
+    new = parse_item_number(args.tokens[0].text, "D", "decision")
     if old == new:
         raise ParseError("A decision can't supersede itself.")
     return SupersedeDecision(old, new)
@@ -274,7 +290,7 @@ def _list(kind: Kind, args: _Args) -> ListItems:
             )
     page = 1
     if args.page is not None:
-        if not args.page.isdigit() or not 1 <= int(args.page) <= 10_000:
+        if not args.page.isdecimal() or not 1 <= int(args.page) <= 10_000:
             raise ParseError("`page:` takes a page number such as `page:2`.")
         page = int(args.page)
     return ListItems(kind, scope, owner, args.project, page)
@@ -296,8 +312,8 @@ def _add_values(kind: Kind, args: _Args, now: datetime) -> dict[str, Value]:
         raise ParseError(f"The {kind.noun} text is given twice: as words and as a field.")
     title = str(values.get("title", title))
     if not title.strip():
-        raise ParseError(f"A {kind.noun} needs some text: what is it?")
-    values["title"] = check_length("title", title, FIELDS[kind][0].max_len)
+        raise ParseError(f"{a_or_an(kind.noun).capitalize()} needs some text: what is it?")
+    values["title"] = check_length(FIELDS[kind][0].label, title, FIELDS[kind][0].max_len)
     return values
 
 
@@ -314,7 +330,9 @@ def _fields(kind: Kind, tokens: list[Token], now: datetime) -> tuple[dict[str, V
         spec = field_by_key(kind, token.key)
         if spec is None:
             names = ", ".join(s.name for s in FIELDS[kind])
-            raise ParseError(f"A {kind.noun} has no field `{token.key}`. Fields: {names}.")
+            raise ParseError(
+                f"{a_or_an(kind.noun).capitalize()} has no field `{token.key}`. Fields: {names}."
+            )
         if spec.name in values:
             raise ParseError(f"`{spec.name}` is given twice.")
         if spec.type in (FieldType.DAY, FieldType.DUE) and not token.quoted:
@@ -369,7 +387,9 @@ def _natural_due(free: list[Token], now: datetime) -> tuple[date | datetime | No
             else:
                 when, used = parse_date_run(words, now)
         except DateError as error:
-            if error.reason == "unparseable":
+            # "due asap" meant a date that isn't one; "due diligence" is prose.
+            vague = word == "due" and words[0].text.lower().strip(".!") in VAGUE_DATES
+            if error.reason == "unparseable" and not vague:
                 continue
             raise
         return when, free[:i] + free[i + 1 + used :]
@@ -391,7 +411,11 @@ def _natural_person(free: list[Token]) -> tuple[str | None, list[Token]]:
 
 def parse_pmo_command(text: str) -> PmoCommand:
     """Parse `/pmo …` text."""
-    tokens = tokenize(text)
+    try:
+        tokens = tokenize(text)
+    except UserError as error:
+        overview = pmo_overview()
+        raise error.with_usage(overview.usage, overview.example) from None
     word = tokens[0].text.lower() if tokens and tokens[0].is_word else ""
     if not tokens or word in ("help", "?"):
         return Help(None)
@@ -422,7 +446,9 @@ def _parse_pmo(sub: str, args: _Args) -> PmoCommand:
     if sub == "status":
         return _status(args)
     if sub == "portfolio":
-        _no_more(args, sub)
+        if args.tokens:
+            extra = clip(args.tokens[0].text)
+            raise ParseError(f"`portfolio` takes nothing more; I don't know what “{extra}” is.")
         return PortfolioCommand()
     return Help(None)
 

@@ -84,7 +84,8 @@ def _read_value(raw: str, pos: int) -> tuple[str, int, bool, str | None]:
     if char in QUOTES:
         close = _first_of(raw, pos + 1, '"', "”", "“")  # people mix straight and curly quotes
         if close < 0:
-            raise ParseError(f'A quote is left open after “{clip(raw[pos:])}”: close it with `"`.')
+            shown = clip(clean_text(raw[pos:]))
+            raise ParseError(f'A quote is left open after “{shown}”: close it with `"`.')
         return clean_text(raw[pos + 1 : close]), close + 1, True, None
     end = pos
     while end < len(raw) and not raw[end].isspace():
@@ -116,7 +117,11 @@ def clean_text(raw: str) -> str:
 
 def _plain_link(match: re.Match[str]) -> str:
     url, label = match.group(1), match.group(2)
-    return url if not label or label == url else f"{label} ({url})"
+    # Slack links what people type as `google.com` or `bob@x.com` as `<http://google.com|
+    # google.com>`: a label that is the address itself is what they typed and hides nothing.
+    if not label or label in (url, url.split(":", 1)[1].removeprefix("//")):
+        return label or url
+    return f"{label} ({url})"
 
 
 def _decode_outside_refs(text: str) -> str:
@@ -125,14 +130,19 @@ def _decode_outside_refs(text: str) -> str:
 
 
 def free_text(raw: str, tokens: list[Token]) -> str:
-    """The tokens' text joined with the spacing the person typed between them."""
+    """The tokens' text joined with the spacing the person typed between them.
+
+    A `key:value` or a quoted phrase among other words is kept as typed (`eta:friday`, `"done"`),
+    so prose is stored whole; a lone quoted phrase loses its quotes.
+    """
     parts: list[str] = []
     previous_end: int | None = None
     for token in tokens:
         if previous_end is not None:
             gap = raw[previous_end : token.start]
             parts.append(gap if gap.strip() == "" else " ")
-        parts.append(token.text)
+        as_typed = token.key is not None or (token.quoted and len(tokens) > 1)
+        parts.append(clean_text(raw[token.start : token.end]) if as_typed else token.text)
         previous_end = token.end
     return "".join(parts).strip()
 
@@ -146,10 +156,15 @@ def parse_item_number(text: str, prefix: str, noun: str) -> int:
     if letter != prefix:
         other = {"R": "risk", "A": "action", "I": "issue", "D": "decision"}[letter]
         raise ParseError(
-            f"{letter}-{int(match.group(2))} is an {other} id, not a {noun} one: "
+            f"{letter}-{int(match.group(2))} is {a_or_an(other)} id, not {a_or_an(noun)} one: "
             f"try `/{other} show {letter}-{int(match.group(2))}`."
         )
     return int(match.group(2))
+
+
+def a_or_an(noun: str) -> str:
+    """`an action`, `a risk`."""
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def looks_like_item_id(text: str) -> bool:
@@ -184,7 +199,7 @@ def parse_value(spec: FieldSpec, token: Token, now: datetime) -> Value:
 
 def parse_level(name: str, text: str) -> int:
     word = " ".join(text.lower().split())
-    if word.isdigit() and 1 <= int(word) <= 5:
+    if word.isdecimal() and 1 <= int(word) <= 5:
         return int(word)
     if word in LEVEL_WORDS:
         return LEVEL_WORDS[word]
@@ -201,12 +216,15 @@ def _pick(name: str, text: str, words: dict[str, str], choices: tuple[str, ...])
     return picked
 
 
+TITLE_LABELS = frozenset({"title", "text", "decision"})
+
+
 def check_length(label: str, text: str, limit: int) -> str:
     if len(text) > limit:
-        raise ParseError(
-            f"The {label} is {len(text):,} characters; keep it under {limit:,}. "
-            "Put the detail in the item's description or a linked doc."
+        advice = (
+            " Put the detail in a description or a linked doc." if label in TITLE_LABELS else ""
         )
+        raise ParseError(f"The {label} is {len(text):,} characters; the most is {limit:,}.{advice}")
     return text
 
 

@@ -21,6 +21,42 @@ INITIAL_STATUS = {
 CLOSED_STATUS = {Kind.RISK: "closed", Kind.ACTION: "done", Kind.ISSUE: "resolved"}
 
 
+# Item field ← column, for the fields that only some kinds have.
+KIND_COLUMNS: dict[type[ItemRow], dict[str, str]] = {
+    Risk: {
+        "description": "description",
+        "category": "category",
+        "likelihood": "likelihood",
+        "impact": "impact",
+        "mitigation": "mitigation",
+        "review_on": "review_on",
+        "note": "close_reason",
+        "closed_at": "closed_at",
+    },
+    Action: {
+        "due_on": "due_on",
+        "due_at": "due_at",
+        "note": "done_note",
+        "closed_at": "done_at",
+        "source_link": "source_link",
+    },
+    Issue: {
+        "description": "description",
+        "severity": "severity",
+        "due_on": "due_on",
+        "due_at": "due_at",
+        "note": "resolution",
+        "closed_at": "resolved_at",
+    },
+    Decision: {
+        "rationale": "rationale",
+        "alternatives": "alternatives",
+        "decided_on": "decided_on",
+        "review_on": "review_on",
+    },
+}
+
+
 def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> Item:
     common = Item(
         kind=KIND_OF[type(row)],
@@ -34,44 +70,8 @@ def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> I
         updated_at=row.updated_at,
         links=links,
     )
-    if isinstance(row, Risk):
-        return replace(
-            common,
-            description=row.description,
-            category=row.category,
-            likelihood=row.likelihood,
-            impact=row.impact,
-            mitigation=row.mitigation,
-            review_on=row.review_on,
-            note=row.close_reason,
-            closed_at=row.closed_at,
-        )
-    if isinstance(row, Action):
-        return replace(
-            common,
-            due_on=row.due_on,
-            due_at=row.due_at,
-            note=row.done_note,
-            closed_at=row.done_at,
-            source_link=row.source_link,
-        )
-    if isinstance(row, Issue):
-        return replace(
-            common,
-            description=row.description,
-            severity=row.severity,
-            due_on=row.due_on,
-            due_at=row.due_at,
-            note=row.resolution,
-            closed_at=row.resolved_at,
-        )
-    return replace(
-        common,
-        rationale=row.rationale,
-        alternatives=row.alternatives,
-        decided_on=row.decided_on,
-        review_on=row.review_on,
-    )
+    columns = KIND_COLUMNS[type(row)]
+    return replace(common, **{name: getattr(row, column) for name, column in columns.items()})
 
 
 def new_row(kind: Kind, **columns: object) -> ItemRow:

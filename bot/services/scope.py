@@ -22,7 +22,12 @@ def workspace_id(session: Session, actor: Actor, now: datetime) -> int:
 
 
 def project_for(session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
-    """`project:<slug>` when given, else the project bound to the actor's channel."""
+    """`project:<slug>` (or `#C…`, a channel's id) when given, else the actor's channel's."""
+    if slug and slug.startswith("#"):
+        in_channel = projects.by_channel(session, ws, slug[1:])
+        if in_channel is None:
+            raise NotFound(f"<{slug}> has no project. Run `/pmo project <name>` there first.")
+        return in_channel
     if slug:
         found = projects.by_slug(session, ws, slug)
         if found is None:

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.text import Viewer, clip, escape, mention, when
+from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
 
 LIST_TITLE_MAX = 150
 DETAIL_FIELD_MAX = 900
@@ -82,7 +82,7 @@ def _change_details(change: Change, viewer: Viewer) -> str:
             if item.mitigation:
                 extra.append(f"mitigation: {escape(clip(item.mitigation, 200))}")
         if item.kind in (Kind.ACTION, Kind.ISSUE) and item.due is None:
-            extra.append("no due date — set one with `due:<date>`")
+            extra.append("no due date — set one with `due:&lt;date&gt;`")
         extra.append(f"project *{escape(item.project.name)}*")
         return " · ".join(extra)
     shown = []
@@ -124,16 +124,21 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
     title = f"*{page.kind.noun.capitalize()}s{label}* in *{escape(page.project.name)}*{owner}"
     if not page.items:
         empty = f"{title}: none. Add one with `{page.kind.command} add …`."
+        if page.total:
+            where = f"{page.total} in {page.pages} pages"
+            empty = f"{title}: page {page.page} is past the end ({where})."
         return Reply(empty, as_dicts([section(empty)]))
     blocks: list[Block] = [section(f"{title} — {page.total} in all")]
     blocks.extend(section(summary_line(item, viewer)) for item in page.items)
     shown_to = (page.page - 1) * page.page_size + len(page.items)
     if shown_to < page.total:
         more = page.total - shown_to
+        owner = f" owner:{mention(page.owner_id)}" if page.owner_id and page.scope != "mine" else ""
+        where = f" project:{page.project.slug}"
         hint = (
-            f"`{page.kind.command} list all`"
+            f"`{page.kind.command} list all{where}`"
             if page.scope == "top"
-            else f"`{page.kind.command} list {page.scope} page:{page.page + 1}`"
+            else f"`{page.kind.command} list {page.scope}{owner}{where} page:{page.page + 1}`"
         )
         blocks.append(context(f"…and {more} more. Next: {hint}"))
     text = f"{page.kind.noun.capitalize()}s in {escape(page.project.name)}: {page.total}"
@@ -161,7 +166,7 @@ def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()
 
 def _detail_fields(item: Item, viewer: Viewer) -> list[tuple[str, str]]:
     def long(text: str | None) -> str | None:
-        return escape(clip(text, DETAIL_FIELD_MAX)) if text else None
+        return escape_clip(text, DETAIL_FIELD_MAX) if text else None
 
     links = ", ".join(item.links)
     fields: list[tuple[str, str | None]] = [

@@ -11,6 +11,7 @@ from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape, mention, plural, rag_label, when
 
 PORTFOLIO_MAX = 40
+PORTFOLIO_TEXT_MAX = 11_000  # Slack refuses a message whose blocks hold over 12,000 characters
 TREND = {(Rag.RED, Rag.GREEN): ":arrow_upper_right:", (Rag.AMBER, Rag.GREEN): ":arrow_upper_right:"}
 TREND |= {
     (Rag.RED, Rag.AMBER): ":arrow_upper_right:",
@@ -51,13 +52,14 @@ def render_status_change(
 def render_status(status: ProjectStatus, viewer: Viewer) -> Reply:
     name = escape(status.project.name)
     if status.current is None:
-        text = f"*{name}* has no status yet. Set it with `/pmo status green|amber|red <reason>`."
+        hint = "`/pmo status green|amber|red &lt;reason&gt;`"
+        text = f"*{name}* has no status yet. Set it with {hint}."
         return Reply(text, as_dicts([section(text)]))
     blocks: list[Block] = [section(f"*{name}* is {_entry_line(status.current, viewer)}")]
     if len(status.history) > 1:
         lines = [f"• {_entry_line(entry, viewer)}" for entry in status.history[1:]]
         blocks.append(context("Before that:\n" + "\n".join(lines)))
-    return Reply(f"{status.project.name}: {status.current.rag.value}", as_dicts(blocks))
+    return Reply(f"{name}: {status.current.rag.value}", as_dicts(blocks))
 
 
 def _entry_line(entry: StatusEntry, viewer: Viewer) -> str:
@@ -67,17 +69,32 @@ def _entry_line(entry: StatusEntry, viewer: Viewer) -> str:
 
 def render_portfolio(rows: tuple[PortfolioRow, ...]) -> Reply:
     if not rows:
-        text = "No projects yet. Create one in its channel with `/pmo project <name>`."
+        text = "No projects yet. Create one in its channel with `/pmo project &lt;name&gt;`."
         return Reply(text, as_dicts([section(text)]))
     blocks: list[Block] = [HeaderBlock(text=f"Portfolio: {plural(len(rows), 'project')}")]
+    used = shown = 0
     for row in rows[:PORTFOLIO_MAX]:
-        blocks.append(section(_portfolio_line(row)))
-    if len(rows) > PORTFOLIO_MAX:
-        blocks.append(
-            context(f"…and {len(rows) - PORTFOLIO_MAX} more projects, all green or unset.")
-        )
+        line = _portfolio_line(row)
+        used += len(line)
+        if used > PORTFOLIO_TEXT_MAX:
+            break
+        blocks.append(section(line))
+        shown += 1
+    if shown < len(rows):
+        blocks.append(context(_rest_line(rows[shown:])))
     red = sum(1 for r in rows if r.status and r.status.rag is Rag.RED)
     return Reply(f"Portfolio: {plural(len(rows), 'project')}, {red} red", as_dicts(blocks))
+
+
+def _rest_line(rest: tuple[PortfolioRow, ...]) -> str:
+    """The projects not shown; the rows come red first, but the rest need not all be green."""
+    counts = [
+        f"{sum(1 for r in rest if r.status and r.status.rag is rag)} {rag.value}"
+        for rag in (Rag.RED, Rag.AMBER)
+    ]
+    if all(count.startswith("0 ") for count in counts):
+        return f"…and {plural(len(rest), 'more project')}, all green or unset."
+    return f"…and {plural(len(rest), 'more project')}, of them {' and '.join(counts)}."
 
 
 def _portfolio_line(row: PortfolioRow) -> str:
@@ -97,7 +114,8 @@ def _portfolio_line(row: PortfolioRow) -> str:
 
 
 def render_help(title: str, body: str) -> Reply:
-    text = f"*{title}*\n{body}"
+    # Usage lines hold `<title>`, `<date>`: unescaped, Slack reads them as links and drops them.
+    text = f"*{escape(title)}*\n{escape(body)}"
     chunks = [section(part) for part in _paragraphs(text)]
     return Reply(f"{title}", as_dicts(chunks))
 

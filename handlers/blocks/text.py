@@ -12,6 +12,7 @@ from bot.domain import Rag
 
 # Stored text keeps real user and channel mentions as `<@U…>` / `<#C…>`; nothing else passes.
 _SAFE_REFS = re.compile(r"(<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>)")
+_PARTIAL_ENTITY = re.compile(r"&[#\w]{0,6}$")
 RAG_EMOJI = {Rag.GREEN: ":large_green_circle:", Rag.AMBER: ":large_orange_circle:"}
 RAG_EMOJI[Rag.RED] = ":red_circle:"
 
@@ -44,14 +45,36 @@ def escape(text: str) -> str:
     )
 
 
+_ESCAPED_SIZE = {"&": 5, "<": 4, ">": 4}
+
+
+def escape_clip(text: str, limit: int) -> str:
+    """`escape(clip(text, n))` with `n` chosen so the escaped text, not the raw, fits `limit`.
+
+    Clipping before escaping never cuts inside an entity (`&am…`), and text full of `&` or `<`
+    cannot grow to five times its limit once escaped.
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    size = 1  # the ellipsis
+    for count, char in enumerate(text):
+        size += _ESCAPED_SIZE.get(char, 1)
+        if size > limit:  # `count` characters and the ellipsis fit
+            return escape(clip(text, count + 1))
+    return escape(clip(text, limit))
+
+
 def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, cut on a word where possible, never inside a mention."""
+    """At most `limit` characters, cut on a word where possible, never inside a mention or an
+    entity (escaped text cut as `&am…` would show the stray letters)."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
     opening = cut.rfind("<")
     if opening > cut.rfind(">"):
         cut = cut[:opening]
+    cut = _PARTIAL_ENTITY.sub("", cut)
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]

@@ -66,9 +66,9 @@ def test_timestamps_refuse_naive_and_read_back_aware(any_engine: Engine) -> None
     from storage.db import Database
 
     db = Database(any_engine)
+    naive = Workspace(team_id="TNAIVE", created_at=datetime(2026, 1, 1))  # noqa: DTZ001
     with pytest.raises(Exception, match="naive datetime"), db.write() as session:
-        session.add(Workspace(team_id="TNAIVE", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
-        session.flush()
+        session.add(naive)
     with db.write() as session:
         session.add(Workspace(team_id="TAWARE", created_at=datetime(2026, 1, 1, 12, tzinfo=UTC)))
     with db.read() as session:

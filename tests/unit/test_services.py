@@ -173,7 +173,11 @@ def test_status_history_and_portfolio(deps: Deps, apollo: Actor, clock: FixedClo
     projects.set_status(deps, apollo, Rag.GREEN, None, None)
     clock.advance(timedelta(hours=1))
     _, entry, previous = projects.set_status(deps, apollo, Rag.AMBER, "vendor late", None)
-    assert (entry.rag, entry.reason, previous and previous.rag) == (Rag.AMBER, "vendor late", Rag.GREEN)
+    assert (entry.rag, entry.reason, previous and previous.rag) == (
+        Rag.AMBER,
+        "vendor late",
+        Rag.GREEN,
+    )
     clock.advance(timedelta(hours=1))
     projects.set_status(deps, other, Rag.RED, "budget", None)
     status = projects.project_status(deps, apollo, None)
