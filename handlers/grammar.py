@@ -37,7 +37,9 @@ CLOSE_ALIASES = {"close", "done", "resolve", "complete", "finish"}
 RAG_WORDS = {"green": Rag.GREEN, "g": Rag.GREEN, "amber": Rag.AMBER, "a": Rag.AMBER}
 RAG_WORDS |= {"yellow": Rag.AMBER, "red": Rag.RED, "r": Rag.RED}
 REASON_MAX = 2000
-VAGUE_DATES = frozenset({"someday", "asap", "soon", "later", "tbd", "tbc", "whenever", "eventually"})
+VAGUE_DATES = frozenset(
+    {"someday", "asap", "soon", "later", "tbd", "tbc", "whenever", "eventually"}
+)
 _CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)>")
 NAME_MAX = 80
 
