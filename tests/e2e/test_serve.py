@@ -18,7 +18,7 @@ from storage.models import Project, Risk
 from tests.e2e.conftest import SECRET, HttpAnswer, Server, bot_env, free_port, http, run_cli
 from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
-from tests.support.slack_specs import validate_message_payload
+from tests.support.slack_specs import specs_available, validate_message_payload
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,8 @@ def send_command(server: Server, command: str, text: str, secret: str = SECRET) 
 def answer_text(answer: HttpAnswer) -> str:
     assert answer.status == 200, answer.body
     payload = answer.json()
-    validate_message_payload(payload)
+    if specs_available():
+        validate_message_payload(payload)
     blocks = [b["text"]["text"] for b in payload.get("blocks", []) if "text" in b]
     return "\n".join([payload["text"], *blocks])
 

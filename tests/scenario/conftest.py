@@ -24,7 +24,7 @@ from storage.models import Base
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
-from tests.support.slack_specs import validate_message_payload
+from tests.support.slack_specs import specs_available, validate_message_payload
 
 SECRET = "scenario-signing-secret"
 TOKEN = "xoxb-scenario"
@@ -117,7 +117,8 @@ class SlackSide:
         if response.status == 200:
             assert response.headers["content-type"].startswith("application/json")
             payload = response.json()
-            validate_message_payload(payload)
+            if specs_available():
+                validate_message_payload(payload)
             self.replies.append(payload)
         return response
 
