@@ -475,6 +475,8 @@ _NAMED_DAYS: Final[dict[str, Callable[[date], date]]] = _with_the(
         "tomorrow": lambda today: today + timedelta(days=1),
         "tmrw": lambda today: today + timedelta(days=1),
         "tmr": lambda today: today + timedelta(days=1),
+        # Read only to be refused as past, rather than mistaken for prose.
+        "yesterday": lambda today: today - timedelta(days=1),
         "day after tomorrow": lambda today: today + timedelta(days=2),
         "eow": _week_end,
         "end of week": _week_end,

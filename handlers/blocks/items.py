@@ -69,8 +69,19 @@ def render_change(change: Change, actor_id: str, viewer: Viewer) -> Reply:
         blocks.append(context(details))
     if change.related is not None:
         blocks.append(section(_related_line(change, viewer)))
-    text = f"{mention(actor_id)} {verb} {item.ref}: {escape(clip(item.title, LIST_TITLE_MAX))}"
+    title = escape_clip(item.title, LIST_TITLE_MAX)
+    text = f"{mention(actor_id)} {verb} {item.ref}: {title}{_dates(item, viewer)}"
     return Reply(text, as_dicts(blocks), in_channel=True)
+
+
+def _dates(item: Item, viewer: Viewer) -> str:
+    """The resolved due and review dates, echoed so people can check what was understood."""
+    parts = []
+    if item.due is not None:
+        parts.append(f"due {when(item.due, viewer)}")
+    if item.review_on is not None and item.is_open:
+        parts.append(f"review {when(item.review_on, viewer)}")
+    return "".join(f" · {part}" for part in parts)
 
 
 def _change_details(change: Change, viewer: Viewer) -> str:

@@ -108,7 +108,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             f":memo: <@U0ALICE> logged {RISK_LINE}",
             "likelihood 3 × impact 4 · mitigation: weekly calls · project *Apollo*",
         ],
-        "<@U0ALICE> logged R-12: Vendor may slip",
+        "<@U0ALICE> logged R-12: Vendor may slip · review Fri 27 Nov",
     ),
     (
         "created-action-without-due",
@@ -143,13 +143,13 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             "impact: “4” → “5” · owner: <@U0BOB> → <@U0CAROL> · "
             "status: “open” → “mitigating” · review: Fri 27 Nov → —",
         ],
-        "<@U0ALICE> updated R-12: Vendor may slip",
+        "<@U0ALICE> updated R-12: Vendor may slip · review Fri 27 Nov",
     ),
     (
         "assigned",
         Change(ACTION, "assigned", {"owner": ["U0ALICE", "U0BOB"]}),
         [f":pencil2: <@U0ALICE> reassigned {ACTION_LINE}", "owner: <@U0ALICE> → <@U0BOB>"],
-        "<@U0ALICE> reassigned A-7: send contract",
+        "<@U0ALICE> reassigned A-7: send contract · due Wed 18 Nov",
     ),
     (
         "rescheduled",
@@ -163,7 +163,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             f"due {ISSUE_DUE_SHOWN}",
             f"due: Wed 18 Nov → {ISSUE_DUE_SHOWN}",
         ],
-        "<@U0ALICE> moved the due date of I-3: Rig down",
+        f"<@U0ALICE> moved the due date of I-3: Rig down · due {ISSUE_DUE_SHOWN}",
     ),
     (
         "snoozed",
@@ -176,7 +176,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             ":pencil2: <@U0ALICE> snoozed *A-7* send contract · <@U0BOB> · due Thu 26 Nov",
             "due: — → Thu 26 Nov",
         ],
-        "<@U0ALICE> snoozed A-7: send contract",
+        "<@U0ALICE> snoozed A-7: send contract · due Thu 26 Nov",
     ),
     (
         "closed-hides-status",
@@ -199,7 +199,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             "due Wed 18 Nov · _done_",
             "note: — → “sent”",
         ],
-        "<@U0ALICE> completed A-7: send contract",
+        "<@U0ALICE> completed A-7: send contract · due Wed 18 Nov",
     ),
     (
         "resolved",
@@ -208,7 +208,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
             ":white_check_mark: <@U0ALICE> resolved *I-3* Rig down · high · <@U0BOB> · "
             f"due {ISSUE_DUE_SHOWN} · _resolved_"
         ],
-        "<@U0ALICE> resolved I-3: Rig down",
+        f"<@U0ALICE> resolved I-3: Rig down · due {ISSUE_DUE_SHOWN}",
     ),
     (
         "occurred-with-issue",
@@ -230,7 +230,7 @@ CHANGES: list[tuple[str, Change, list[str], str]] = [
         "reopened",
         Change(ACTION, "reopened", {"status": ["done", "open"]}),
         [f":leftwards_arrow_with_hook: <@U0ALICE> reopened {ACTION_LINE}"],
-        "<@U0ALICE> reopened A-7: send contract",
+        "<@U0ALICE> reopened A-7: send contract · due Wed 18 Nov",
     ),
     (
         "superseded",

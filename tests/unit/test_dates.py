@@ -294,7 +294,7 @@ REFUSED: list[tuple[str, datetime, str, str]] = [
     ("unparseable-13pm", LON_THU, "tomorrow 13pm", "unparseable"),
     ("unparseable-wrong-weekday", LON_THU, "Thu 15 Jan 2027", "unparseable"),
     ("unparseable-time-zone", LON_THU, "Jan 15 5pm PST", "unparseable"),
-    ("unparseable-yesterday", LON_THU, "yesterday", "unparseable"),
+    ("past-yesterday", LON_THU, "yesterday", "past"),
     ("unparseable-last-friday", LON_THU, "last friday", "unparseable"),
     ("unparseable-ago", LON_THU, "2 days ago", "unparseable"),
     ("unparseable-timestamp", LON_THU, "1700000000", "unparseable"),

@@ -883,3 +883,8 @@ def test_due_at_the_end_must_be_a_date_but_due_in_prose_is_text() -> None:
     prose = parse(A, "add pay the due fees today please")
     assert isinstance(prose, AddItem)
     assert prose.values["title"] == "pay the due fees today please"
+
+
+def test_due_yesterday_is_refused_as_past_not_taken_as_prose() -> None:
+    with pytest.raises(DateError, match="in the past"):
+        parse(A, "add send contract <@U0BOB|bob> due yesterday")
