@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,7 +13,6 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +20,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.support.databases import PG_SKIP, postgres_url
+from tests.support.http import HttpAnswer
 from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +33,6 @@ SCRUBBED = ("DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL")
 PROXIES = ("http_proxy", "https_proxy", "all_proxy")
 # Straight to the loopback server, whatever proxy the environment names.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> dict[str, Any]:
-        payload = json.loads(self.body)
-        assert isinstance(payload, dict)
-        return payload
 
 
 def free_port() -> int:

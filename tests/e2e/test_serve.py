@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from storage.db import make_engine
 from storage.models import Project, Risk
-from tests.e2e.conftest import SECRET, HttpAnswer, Server, bot_env, free_port, http, run_cli
+from tests.e2e.conftest import SECRET, Server, bot_env, free_port, http, run_cli
+from tests.support.http import HttpAnswer
 from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
 from tests.support.slack_specs import specs_available, validate_message_payload

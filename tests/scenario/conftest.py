@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,24 +21,13 @@ from bot.web import WebApp
 from storage.db import Database
 from storage.models import Base
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from tests.support.http import HttpAnswer as Response
 from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
 from tests.support.slack_specs import specs_available, validate_message_payload
 
 SECRET = "scenario-signing-secret"
 TOKEN = "xoxb-scenario"
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> dict[str, Any]:
-        payload = json.loads(self.body)
-        assert isinstance(payload, dict)
-        return payload
 
 
 @dataclass
