@@ -37,6 +37,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 
 _OWNER = FieldSpec("owner", FieldType.USER, "owner", ("o", "assignee", "who"))
 _DESCRIPTION = FieldSpec("description", FieldType.TEXT, "description", ("desc", "details"))
+_LINK = FieldSpec("link", FieldType.TEXT, "source", ("source", "source_link"), max_len=500)
 
 FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     Kind.RISK: (
@@ -49,12 +50,13 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("mitigation", FieldType.TEXT, "mitigation", ("mit", "plan")),
         FieldSpec("review", FieldType.DAY, "review", ("review_on", "review_date")),
         FieldSpec("status", FieldType.STATUS, "status", choices=("open", "mitigating", "closed")),
+        _LINK,
     ),
     Kind.ACTION: (
         FieldSpec("title", FieldType.TEXT, "text", ("text",), max_len=TITLE_MAX),
         _OWNER,
         FieldSpec("due", FieldType.DUE, "due", ("by", "due_on", "deadline")),
-        FieldSpec("link", FieldType.TEXT, "source", ("source", "source_link"), max_len=500),
+        _LINK,
     ),
     Kind.ISSUE: (
         FieldSpec("title", FieldType.TEXT, "title", max_len=TITLE_MAX),
@@ -66,6 +68,7 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("due", FieldType.DUE, "due", ("by", "due_on", "deadline")),
         FieldSpec("resolution", FieldType.TEXT, "resolution", ("fix",)),
         FieldSpec("status", FieldType.STATUS, "status", choices=("open", "resolved")),
+        _LINK,
     ),
     Kind.DECISION: (
         FieldSpec("title", FieldType.TEXT, "decision", ("decision",), max_len=TITLE_MAX),
@@ -73,6 +76,7 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("rationale", FieldType.TEXT, "rationale", ("why", "reason")),
         FieldSpec("alternatives", FieldType.TEXT, "alternatives", ("alts", "options")),
         FieldSpec("review", FieldType.DAY, "review", ("review_on", "review_date")),
+        _LINK,
     ),
 }
 

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from slack_bolt import App, BoltRequest
 
 from bot.app import create_app
 from bot.deps import Deps
-from bot.slack import SlackUser
+from bot.slack import Blocks, SlackUser, View
 
 TEAM_ID = "T0SHELL"
 SHELL_HELP = """Type slash commands as in Slack, e.g. `/pmo project Apollo` or `/risk list`.
@@ -36,10 +37,35 @@ class ShellGateway:
         return SlackUser(user_id, self.names.get(user_id, user_id[1:].lower()), self.timezone)
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, text: str, blocks: Blocks | None = None, thread_ts: str | None = None
     ) -> str | None:
-        self.out.write(f"[posted to #{channel.lower()}]\n{to_text(text, blocks, self.names)}\n")
+        where = f"#{channel.lower()}" + (" (in thread)" if thread_ts else "")
+        self.out.write(f"[posted to {where}]\n{to_text(text, blocks, self.names)}\n")
         return "1.0"
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
+        self.out.write(
+            f"[updated a message in #{channel.lower()}]\n{to_text(text, blocks, self.names)}\n"
+        )
+        return True
+
+    def open_view(self, trigger_id: str, view: View) -> bool:
+        self.out.write("(forms open in Slack; in the shell, type the command with its fields)\n")
+        return False
+
+    def publish_home(self, user_id: str, view: View) -> bool:
+        return True
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        return None
+
+    def upload_file(
+        self, channel: str, filename: str, content: bytes, title: str, comment: str
+    ) -> bool:
+        path = Path(filename).name
+        Path(path).write_bytes(content)
+        self.out.write(f"[file {title} saved as ./{path}]\n")
+        return True
 
 
 def user_id_for(name: str) -> str:

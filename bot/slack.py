@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,15 +25,44 @@ class SlackUser:
     timezone: str | None
 
 
+Blocks = list[dict[str, Any]]
+View = dict[str, Any]
+
+
 class SlackGateway(Protocol):
+    """Everything the bot asks of Slack's Web API. Failures are logged and answered with
+    None/False rather than raised: the caller decides what a failed send means."""
+
     def user_info(self, user_id: str) -> SlackUser | None:
         """The person's profile, or None when Slack can't tell us right now."""
         ...
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, text: str, blocks: Blocks | None = None, thread_ts: str | None = None
     ) -> str | None:
-        """Post to a channel or DM; the message ts, or None when Slack refused it."""
+        """Post to a channel or DM (in a thread when `thread_ts`); the message ts, or None."""
+        ...
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
+        """Replace a message the bot posted (chat.update)."""
+        ...
+
+    def open_view(self, trigger_id: str, view: View) -> bool:
+        """Open a modal in answer to a trigger (views.open)."""
+        ...
+
+    def publish_home(self, user_id: str, view: View) -> bool:
+        """Publish a person's App Home tab (views.publish)."""
+        ...
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A message's permalink (chat.getPermalink)."""
+        ...
+
+    def upload_file(
+        self, channel: str, filename: str, content: bytes, title: str, comment: str
+    ) -> bool:
+        """Share a file in a channel (files_upload_v2: the external-upload methods)."""
         ...
 
 
@@ -66,12 +96,61 @@ class WebApiGateway:
         return SlackUser(user_id, name or None, user.get("tz") or None)
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, text: str, blocks: Blocks | None = None, thread_ts: str | None = None
     ) -> str | None:
         try:
-            response = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+            )
         except (SlackApiError, OSError) as error:
             log.warning("chat.postMessage to %s failed: %s", channel, error)
             return None
         ts = response.get("ts")
         return str(ts) if ts else None
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
+        return self._ok(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
+
+    def open_view(self, trigger_id: str, view: View) -> bool:
+        return self._ok(
+            "views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view)
+        )
+
+    def publish_home(self, user_id: str, view: View) -> bool:
+        return self._ok(
+            "views.publish", lambda: self.client.views_publish(user_id=user_id, view=view)
+        )
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            response = self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except (SlackApiError, OSError) as error:
+            log.warning("chat.getPermalink for %s/%s failed: %s", channel, ts, error)
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
+
+    def upload_file(
+        self, channel: str, filename: str, content: bytes, title: str, comment: str
+    ) -> bool:
+        return self._ok(
+            "files_upload_v2",
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title,
+                initial_comment=comment,
+            ),
+        )
+
+    def _ok(self, method: str, call: Callable[[], object]) -> bool:
+        try:
+            call()
+        except (SlackApiError, OSError) as error:
+            log.warning("%s failed: %s", method, error)
+            return False
+        return True

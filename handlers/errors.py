@@ -1,4 +1,4 @@
-"""The one error handler: refusals become helpful ephemeral replies, failures an apology."""
+"""The one error handler: refusals become helpful replies, failures an apology, per payload type."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltResponse, Respond
 
 from bot.errors import UserError
 from handlers.blocks.projects import render_error
-from handlers.blocks.reply import Reply
+from handlers.blocks.reply import Reply, as_dicts, section
 from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("pmo_bot.errors")
@@ -24,18 +24,47 @@ BROKEN = Reply(
 )
 
 
-def handle_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+def reply_for(error: Exception, body: dict[str, Any]) -> Reply:
+    """What to tell the person; failures that are not theirs are logged here."""
     if isinstance(error, UserError):
-        reply = render_error(error)
-    elif isinstance(error, DatabaseUnavailable):
+        return render_error(error)
+    if isinstance(error, DatabaseUnavailable):
         log.warning("database unavailable for %s: %s", _what(body), error)
-        reply = BUSY
-    else:
-        log.exception("failed to handle %s", _what(body), exc_info=error)
-        reply = BROKEN
+        return BUSY
+    log.exception("failed to handle %s", _what(body), exc_info=error)
+    return BROKEN
+
+
+def handle_error(
+    error: Exception, body: dict[str, Any], respond: Respond, logger: logging.Logger
+) -> BoltResponse:
+    reply = reply_for(error, body)
+    kind = body.get("type")
+    if "command" in body:
+        return _json(reply.payload())
+    if kind == "view_submission":
+        # Keep the person's form: show the problem on top of it, one click from going back.
+        return _json({"response_action": "push", "view": _error_view(reply)})
+    if body.get("response_url") or kind in ("block_actions", "message_action"):
+        respond(
+            text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
+        )
+    return BoltResponse(status=200, body="")
+
+
+def _error_view(reply: Reply) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "PMO Bot"},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": reply.blocks or as_dicts([section(reply.text)]),
+    }
+
+
+def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=200,
-        body=json.dumps(reply.payload()),
+        body=json.dumps(payload),
         headers={"content-type": "application/json;charset=utf-8"},
     )
 

@@ -57,6 +57,20 @@ class AddItem:
 
 
 @dataclass(frozen=True)
+class OpenAddForm:
+    """`/risk add` with nothing after it: the form, in Slack."""
+
+    kind: Kind
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportItems:
+    kind: Kind
+    project: str | None = None
+
+
+@dataclass(frozen=True)
 class ListItems:
     kind: Kind
     scope: str
@@ -118,7 +132,16 @@ class PortfolioCommand:
 
 
 ItemCommand = (
-    Help | AddItem | ListItems | ShowItem | UpdateItem | CloseItem | ReopenItem | SupersedeDecision
+    Help
+    | OpenAddForm
+    | AddItem
+    | ExportItems
+    | ListItems
+    | ShowItem
+    | UpdateItem
+    | CloseItem
+    | ReopenItem
+    | SupersedeDecision
 )
 PmoCommand = Help | ProjectCommand | StatusCommand | PortfolioCommand
 
@@ -194,7 +217,12 @@ def _split_args(raw: str, tokens: list[Token]) -> _Args:
 
 def _parse_item(kind: Kind, sub: str, args: _Args, now: datetime) -> ItemCommand:
     if sub == "add":
+        if not args.tokens:
+            return OpenAddForm(kind, args.project)
         return AddItem(kind, _add_values(kind, args, now), args.project)
+    if sub == "export":
+        _no_more(args, sub)
+        return ExportItems(kind, args.project)
     if sub == "list":
         return _list(kind, args)
     number = _leading_id(kind, args, sub)

@@ -18,7 +18,7 @@ ITEM_USAGE: dict[Kind, dict[str, Usage]] = {
     Kind.RISK: {
         "add": Usage(
             "/risk add <title> [likelihood:1-5] [impact:1-5] [owner:@person] [review:<date>] "
-            '[mitigation:"…"] [category:…]',
+            '[mitigation:"…"] [category:…]  (no text: a form)',
             "/risk add Vendor may slip impact:high likelihood:3 owner:@bob review:friday",
             "log a risk",
         ),
@@ -29,6 +29,11 @@ ITEM_USAGE: dict[Kind, dict[str, Usage]] = {
         ),
         "show": Usage("/risk show R-n", "/risk show R-12", "one risk with its trail"),
         "history": Usage("/risk history R-n", "/risk history R-12", "every change to a risk"),
+        "export": Usage(
+            "/risk export [project:<slug>]",
+            "/risk export",
+            "the register as a CSV file in the channel",
+        ),
         "update": Usage(
             "/risk update R-n field:value …  (title, likelihood, impact, owner, review, "
             "mitigation, category, description, status)",
@@ -56,6 +61,11 @@ ITEM_USAGE: dict[Kind, dict[str, Usage]] = {
         ),
         "show": Usage("/action show A-n", "/action show A-7", "one action with its trail"),
         "history": Usage("/action history A-n", "/action history A-7", "every change"),
+        "export": Usage(
+            "/action export [project:<slug>]",
+            "/action export",
+            "the actions as a CSV file in the channel",
+        ),
         "update": Usage(
             "/action update A-n field:value …  (text, owner, due)",
             '/action update A-7 text:"send the countersigned contract"',
@@ -81,6 +91,11 @@ ITEM_USAGE: dict[Kind, dict[str, Usage]] = {
         ),
         "show": Usage("/issue show I-n", "/issue show I-3", "one issue with its trail"),
         "history": Usage("/issue history I-n", "/issue history I-3", "every change"),
+        "export": Usage(
+            "/issue export [project:<slug>]",
+            "/issue export",
+            "the issue log as a CSV file in the channel",
+        ),
         "update": Usage(
             "/issue update I-n field:value …  (title, severity, owner, due, description, status)",
             "/issue update I-3 severity:critical",
@@ -105,6 +120,11 @@ ITEM_USAGE: dict[Kind, dict[str, Usage]] = {
         ),
         "show": Usage("/decision show D-n", "/decision show D-4", "one decision"),
         "history": Usage("/decision history D-n", "/decision history D-4", "every change"),
+        "export": Usage(
+            "/decision export [project:<slug>]",
+            "/decision export",
+            "the decision log as a CSV file in the channel",
+        ),
         "update": Usage(
             "/decision update D-n field:value …  (decision, by, rationale, alternatives, review)",
             '/decision update D-4 rationale:"EU data residency"',

@@ -81,6 +81,7 @@ class _Item:
     number: Mapped[int]
     owner_id: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
+    source_link: Mapped[str | None] = mapped_column(String(500))  # the Slack message it came from
     created_by: Mapped[str] = mapped_column(String(32))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     created_at: Mapped[datetime]
@@ -118,7 +119,6 @@ class Action(_Item, Base):
     due_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_note: Mapped[str | None] = mapped_column(Text)
-    source_link: Mapped[str | None] = mapped_column(String(500))
 
 
 class Issue(_Item, Base):
@@ -190,3 +190,13 @@ class UserProfile(Base):
     name: Mapped[str | None] = mapped_column(String(NAME_MAX))
     timezone: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """Slack events already handled: a retried delivery (same `event_id`) is ignored."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]

@@ -38,7 +38,6 @@ KIND_COLUMNS: dict[type[ItemRow], dict[str, str]] = {
         "due_at": "due_at",
         "note": "done_note",
         "closed_at": "done_at",
-        "source_link": "source_link",
     },
     Issue: {
         "description": "description",
@@ -71,7 +70,8 @@ def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> I
         links=links,
     )
     columns = KIND_COLUMNS[type(row)]
-    return replace(common, **{name: getattr(row, column) for name, column in columns.items()})
+    extra = {name: getattr(row, column) for name, column in columns.items()}
+    return replace(common, source_link=row.source_link, **extra)
 
 
 def new_row(kind: Kind, **columns: object) -> ItemRow:

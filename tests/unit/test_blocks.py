@@ -718,7 +718,7 @@ def test_render_error_without_usage() -> None:
 
 REFUSALS = [
     (Kind.RISK, "frobnicate"),
-    (Kind.ACTION, "add"),
+    (Kind.ACTION, "add due:friday"),
     (Kind.ISSUE, "add x severity:bogus"),
     (Kind.DECISION, "supersede D-4"),
     (Kind.RISK, 'add "open'),

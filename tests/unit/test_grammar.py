@@ -18,9 +18,11 @@ from bot.fields import Value
 from handlers.grammar import (
     AddItem,
     CloseItem,
+    ExportItems,
     Help,
     ItemCommand,
     ListItems,
+    OpenAddForm,
     PmoCommand,
     PortfolioCommand,
     ProjectCommand,
@@ -75,6 +77,12 @@ def test_the_session_from_the_brief() -> None:
 # -- accepted item commands --------------------------------------------------------------------
 
 ACCEPTED: list[tuple[str, Kind, str, ItemCommand]] = [
+    ("risk-add-form", R, "add", OpenAddForm(R)),
+    ("action-add-form-elsewhere", A, "add project:zeus", OpenAddForm(A, "zeus")),
+    ("risk-export", R, "export", ExportItems(R)),
+    ("action-export", A, "export project:apollo", ExportItems(A, "apollo")),
+    ("issue-export", I, "export", ExportItems(I)),
+    ("decision-export", D, "EXPORT", ExportItems(D)),
     # help
     ("empty-is-help", R, "", Help(R)),
     ("blank-is-help", A, "   ", Help(A)),
@@ -483,7 +491,7 @@ REFUSED: list[tuple[str, Kind, str, type[UserError], str, str | None]] = [
         "A-12 is an action id, not a risk one: try `/action show A-12`.",
         "show",
     ),
-    ("add-nothing", R, "add", ParseError, "A risk needs some text: what is it?", "add"),
+    ("add-no-title", R, "add impact:4", ParseError, "A risk needs some text: what is it?", "add"),
     ("add-only-fields", A, f"add {BOB} due friday", ParseError, "An action needs some", "add"),
     (
         "add-unknown-key",
