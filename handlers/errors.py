@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import BoltResponse, Respond
+from slack_bolt import BoltContext, BoltResponse, Respond
 
 from bot.errors import UserError
 from handlers.blocks.projects import render_error
@@ -36,12 +36,24 @@ def reply_for(error: Exception, body: dict[str, Any]) -> Reply:
 
 
 def handle_error(
-    error: Exception, body: dict[str, Any], respond: Respond, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> BoltResponse:
     reply = reply_for(error, body)
     kind = body.get("type")
     if "command" in body:
         return _json(reply.payload())
+    event = body.get("event") or {}
+    if kind == "event_callback" and event.get("channel") and event.get("ts"):
+        # A mention that could not be logged: say why in its thread, as a reply would have.
+        deps = context.get("deps")
+        thread = event.get("thread_ts") or event["ts"]
+        if deps is not None:
+            deps.slack.post_message(event["channel"], reply.text, reply.blocks, thread_ts=thread)
+        return BoltResponse(status=200, body="")
     if kind == "view_submission":
         # Keep the person's form: show the problem on top of it, one click from going back.
         return _json({"response_action": "push", "view": _error_view(reply)})

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.dates import parse_due
+from bot.domain import Kind
 from bot.errors import DateError, ParseError
 from bot.fields import SEVERITIES, FieldSpec, FieldType, Value
 
@@ -165,6 +166,14 @@ def parse_item_number(text: str, prefix: str, noun: str) -> int:
 def a_or_an(noun: str) -> str:
     """`an action`, `a risk`."""
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def parse_ref(text: str) -> tuple[Kind, int]:
+    """A full ref such as `A-7` (as our own buttons carry): its kind and number."""
+    match = _ITEM_ID.fullmatch(text.strip())
+    if not match or not match.group(1):
+        raise ParseError(f"“{clip(text)}” is not an item id such as `A-7`.")
+    return Kind(match.group(1).upper()), int(match.group(2))
 
 
 def looks_like_item_id(text: str) -> bool:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind
+from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
+from handlers.ids import controls_block, item_block
 
 LIST_TITLE_MAX = 150
 DETAIL_FIELD_MAX = 900
@@ -140,7 +143,12 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
             empty = f"{title}: page {page.page} is past the end ({where})."
         return Reply(empty, as_dicts([section(empty)]))
     blocks: list[Block] = [section(f"{title} — {page.total} in all")]
-    blocks.extend(section(summary_line(item, viewer)) for item in page.items)
+    origin = list_origin(page.scope, page.owner_id, page.project.slug, page.page)
+    for item in page.items:
+        blocks.append(section(summary_line(item, viewer), block_id=item_block(item.ref)))
+        controls = item_controls(item, origin)
+        if controls is not None:
+            blocks.append(Block.parse(controls) or DividerBlock())
     shown_to = (page.page - 1) * page.page_size + len(page.items)
     if shown_to < page.total:
         more = page.total - shown_to
@@ -158,7 +166,10 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
 
 def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()) -> Reply:
     """One item in full (ephemeral); with `history`, its audit trail instead of the details."""
-    blocks: list[Block] = [section(summary_line(item, viewer))]
+    blocks: list[Block] = [section(summary_line(item, viewer), block_id=item_block(item.ref))]
+    controls = item_controls(item, SHOW_ORIGIN) if not history else None
+    if controls is not None:
+        blocks.append(Block.parse(controls) or DividerBlock())
     if not history:
         blocks.extend(
             section(f"*{label}:* {value}") for label, value in _detail_fields(item, viewer)
@@ -226,3 +237,40 @@ def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Blo
     if chunk:
         blocks.append(section("\n".join(chunk)))
     return blocks
+
+
+def control_note(
+    item: Item, verb: str, actor_id: str, viewer: Viewer, refusal: str | None = None
+) -> dict[str, Any]:
+    """The line under a message after someone pressed a control: who did what, or why not."""
+    if refusal is not None:
+        text = f":information_source: {escape(refusal)} Nothing changed."
+    else:
+        detail = ""
+        if verb == "snoozed" and item.due is not None:
+            detail = f" to {when(item.due, viewer)}"
+        elif verb == "assigned":
+            detail = f" to {mention(item.owner_id)}"
+        emoji = VERB_EMOJI.get(verb, ":pencil2:")
+        text = f"{emoji} {mention(actor_id)} {VERB_TEXT.get(verb, verb)} {item.ref}{detail}"
+    return context(text).to_dict()
+
+
+def patch_item_blocks(
+    blocks: list[dict[str, Any]], item: Item, viewer: Viewer, note: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A message's blocks with one item's line and controls redrawn and the note beneath."""
+    patched: list[dict[str, Any]] = []
+    for block in blocks:
+        block_id = str(block.get("block_id", ""))
+        if block_id == item_block(item.ref):
+            patched.append(section(summary_line(item, viewer), block_id=block_id).to_dict())
+            patched.append(note)
+        elif block_id.startswith(controls_block(item.ref)):
+            origin = block_id.removeprefix(controls_block(item.ref)).lstrip("|")
+            controls = item_controls(item, origin.replace("|", " "))
+            if controls is not None:
+                patched.append(controls)
+        else:
+            patched.append(block)
+    return patched

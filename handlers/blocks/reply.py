@@ -30,8 +30,10 @@ class Reply:
         return body
 
 
-def section(markdown: str) -> Block:
-    return SectionBlock(text=MarkdownTextObject(text=_fit(markdown, SECTION_MAX)))
+def section(markdown: str, block_id: str | None = None) -> Block:
+    return SectionBlock(
+        text=MarkdownTextObject(text=_fit(markdown, SECTION_MAX)), block_id=block_id
+    )
 
 
 def context(markdown: str) -> Block:

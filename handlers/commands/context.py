@@ -30,6 +30,22 @@ def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
     return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
 
 
+def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
+    """The person who pressed a control or submitted a form, with their time zone."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    actor = Actor(
+        team_id=team.get("id") or user.get("team_id", ""),
+        user_id=user["id"],
+        channel_id=channel,
+        enterprise_id=(body.get("enterprise") or {}).get("id"),
+    )
+    return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+
+
 def viewer_for(deps: Deps, actor: Actor) -> Viewer:
     return Viewer(deps.clock.now(), actor.timezone)
 

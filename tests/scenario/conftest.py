@@ -123,7 +123,9 @@ def reply_text(payload: dict[str, Any]) -> str:
     for block in payload.get("blocks", []):
         if isinstance(block.get("text"), dict):
             parts.append(block["text"]["text"])
-        parts.extend(e.get("text", "") for e in block.get("elements", []))
+        for element in block.get("elements", []):
+            text = element.get("text", "")
+            parts.append(text["text"] if isinstance(text, dict) else text)  # buttons' labels
     return "\n".join(parts)
 
 

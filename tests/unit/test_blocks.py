@@ -70,10 +70,17 @@ ISSUE = item(Kind.ISSUE, 3, title="Rig down", severity="high", due_at=ISSUE_DUE)
 DECISION = item(Kind.DECISION, 4, title="Use vendor B", status="active", owner_id="U0ERIN")
 
 
+def controls(reply: Reply) -> list[dict[str, Any]]:
+    """The controls blocks (Done, Snooze, … or Update, Close)."""
+    return [block for block in reply.blocks if block["type"] == "actions"]
+
+
 def texts(reply: Reply) -> list[str]:
-    """The text of each block: a section's, a context's elements', a header's."""
+    """The text of each block: a section's, a context's elements', a header's (not controls)."""
     found = []
     for block in reply.blocks:
+        if block["type"] == "actions":
+            continue
         if "text" in block:
             found.append(block["text"]["text"])
         for element in block.get("elements", []):
@@ -335,7 +342,10 @@ def test_a_page_of_many_says_where_the_rest_are(
 
     check(reply)
     lines = texts(reply)
-    assert len(reply.blocks) == 1 + shown + (1 if more else 0)
+    assert len(reply.blocks) == 1 + 2 * shown + (
+        1 if more else 0
+    )  # each open risk: line + controls
+    assert len(controls(reply)) == shown
     if more is None:
         assert lines[-1].startswith("*R-")
     else:
@@ -349,7 +359,7 @@ def test_a_full_page_of_long_escaped_titles_fits() -> None:
     reply = render_page(page(items, 500), VIEWER)
 
     check(reply)
-    assert len(reply.blocks) == 22
+    assert len(reply.blocks) == 42
 
 
 # -- render_item -------------------------------------------------------------------------------

@@ -119,7 +119,10 @@ def shown(reply: Reply) -> list[str]:
     for block in reply.blocks:
         if "text" in block:
             found.append(block["text"]["text"])
-        found.extend(element["text"] for element in block.get("elements", []))
+        for element in block.get("elements", []):
+            text = element.get("text")
+            if text is not None:
+                found.append(text["text"] if isinstance(text, dict) else text)
     return found
 
 

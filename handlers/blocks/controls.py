@@ -1,0 +1,80 @@
+"""Pure builders of the buttons under an item: Done, Snooze, Reassign on actions; Update, Close
+on risks. Every surface (lists, App Home, reminders) uses these, so one route handles them all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    PlainTextObject,
+    UserSelectElement,
+)
+
+from bot.domain import Item, Kind
+from handlers.ids import (
+    CLOSE,
+    CONTROLS_BLOCK,
+    DONE,
+    REASSIGN,
+    SNOOZE_DAY,
+    SNOOZE_WEEK,
+    UPDATE,
+    controls_block,
+)
+
+
+def item_controls(item: Item, origin: str = "") -> dict[str, Any] | None:
+    """The controls block for an open action or risk; None for other items.
+
+    `origin` says where the controls are shown (`list:…`, `show`), so a press on an ephemeral
+    message (which Slack does not send back) can redraw that message; it rides in each value.
+    """
+    if not item.is_open:
+        return None
+    value = f"{item.ref} {origin}".strip()
+    if item.kind is Kind.ACTION:
+        elements: list[Any] = [
+            ButtonElement(text="Done", action_id=DONE, value=value, style="primary"),
+            ButtonElement(text="Snooze 1 day", action_id=SNOOZE_DAY, value=value),
+            ButtonElement(text="Snooze 1 week", action_id=SNOOZE_WEEK, value=value),
+            UserSelectElement(
+                placeholder=PlainTextObject(text="Reassign…"),
+                action_id=REASSIGN,
+                initial_user=item.owner_id,
+            ),
+        ]
+    elif item.kind is Kind.RISK:
+        elements = [
+            ButtonElement(text="Update", action_id=UPDATE, value=value),
+            ButtonElement(text="Close", action_id=CLOSE, value=value),
+        ]
+    else:
+        return None
+    block_id = controls_block(value.replace(" ", "|"))
+    return ActionsBlock(block_id=block_id, elements=elements).to_dict()
+
+
+def list_origin(scope: str, owner_id: str | None, project_slug: str, page: int) -> str:
+    return f"list:{scope}:{owner_id or ''}:{project_slug}:{page}"
+
+
+SHOW_ORIGIN = "show"
+
+
+def control_target(action: dict[str, Any]) -> tuple[str, str]:
+    """(ref, origin) of a pressed control: from a button's value, else its block's id."""
+    value = str(action.get("value") or "")
+    if not value:
+        value = str(action.get("block_id", "")).removeprefix(CONTROLS_BLOCK).replace("|", " ")
+    ref, _, origin = value.partition(" ")
+    return ref, origin
+
+
+def parse_list_origin(origin: str) -> tuple[str, str | None, str, int] | None:
+    """(scope, owner, project slug, page) from a `list:` origin; None for anything else."""
+    parts = origin.split(":")
+    if len(parts) != 5 or parts[0] != "list" or not parts[4].isdecimal():
+        return None
+    return parts[1], parts[2] or None, parts[3], int(parts[4])

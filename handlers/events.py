@@ -1,0 +1,67 @@
+"""`@PMO Bot action: …` and friends: the command grammar in a mention, answered in the thread."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.domain import Actor, Kind
+from bot.services.events import first_delivery
+from bot.services.people import timezone_of
+from handlers.blocks.projects import render_help
+from handlers.blocks.reply import Reply
+from handlers.commands.context import deps_of, local_now, viewer_for
+from handlers.commands.items import run_item_command
+from handlers.grammar import AddItem, parse_item_command
+
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
+_KIND_PREFIX = re.compile(r"^(risk|action|issue|decision)s?\s*:\s*", re.IGNORECASE)
+MENTION_HELP = (
+    "I log RAID items from a mention, in the same words as the slash commands:\n"
+    "`@PMO Bot action: @bob send the signed contract by friday`\n"
+    "`@PMO Bot risk: vendor may slip impact:high`\n"
+    "`@PMO Bot issue: test rig down severity:high`  ·  `@PMO Bot decision: use vendor B`\n"
+    "For everything else: `/pmo help`."
+)
+
+
+def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+    with first_delivery(deps, body.get("team_id", ""), event_id) as first:
+        if not first:
+            return  # Slack's retry of a delivery we already handled
+        reply = mention_reply(body, event, context)
+        thread = event.get("thread_ts") or event["ts"]
+        deps.slack.post_message(event["channel"], reply.text, reply.blocks, thread_ts=thread)
+
+
+def mention_reply(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> Reply:
+    """Parse the mention's text as `<kind>: …` and log the item; anything else gets help."""
+    deps = deps_of(context)
+    actor = actor_from_event(body, event)
+    actor = Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+    text = _LEADING_MENTION.sub("", event.get("text") or "", count=1)
+    prefix = _KIND_PREFIX.match(text)
+    if prefix is None:
+        return render_help("Hello! Here is what I can do from a mention", MENTION_HELP)
+    kind = Kind[prefix.group(1).upper()]
+    viewer = viewer_for(deps, actor)
+    parsed = parse_item_command(kind, "add " + text[prefix.end() :], now=local_now(viewer))
+    if isinstance(parsed, AddItem) and "link" not in parsed.values:
+        link = deps.slack.permalink(event["channel"], event["ts"])
+        if link:
+            parsed.values["link"] = link
+    reply = run_item_command(deps, actor, parsed, viewer)
+    return reply
+
+
+def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
+    return Actor(
+        team_id=body.get("team_id") or event.get("team", ""),
+        user_id=event["user"],
+        channel_id=event.get("channel", ""),
+        enterprise_id=body.get("enterprise_id"),
+    )
