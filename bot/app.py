@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext
 from slack_bolt.authorization import AuthorizeResult
@@ -12,9 +14,14 @@ import handlers
 from bot.deps import Deps
 from bot.slack import make_web_client
 
+T = TypeVar("T")
 
-def create_app(deps: Deps, *, offline: bool = False) -> App:
-    """The Bolt app. `offline` (the shell) skips Slack's auth.test and request signatures."""
+
+def create_app(
+    deps: Deps, *, offline: bool = False, listener_executor: Executor | None = None
+) -> App:
+    """The Bolt app. `offline` (the shell) skips Slack's auth.test and request signatures;
+    `listener_executor` runs lazy listeners (default: Bolt's thread pool; the shell's: inline)."""
     settings = deps.settings
     if offline:
         app = App(
@@ -22,6 +29,7 @@ def create_app(deps: Deps, *, offline: bool = False) -> App:
             authorize=_offline_authorize,
             request_verification_enabled=False,
             process_before_response=True,
+            listener_executor=listener_executor or InlineExecutor(),
         )
     else:
         app = App(
@@ -29,10 +37,23 @@ def create_app(deps: Deps, *, offline: bool = False) -> App:
             client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
             process_before_response=True,
             logger=_bolt_logger(settings.log_level),
+            listener_executor=listener_executor,  # None: Bolt's own thread pool
         )
     app.use(_attach(deps))
     handlers.register(app)
     return app
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once, in the caller's thread: the shell prints follow-ups in order."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the caller through the future
+            future.set_exception(error)
+        return future
 
 
 class _NoTokenNotice(logging.Filter):

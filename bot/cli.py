@@ -26,6 +26,8 @@ log = logging.getLogger("pmo_bot")
 def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
     args = _parser().parse_args(argv)
+    if args.command == "manifest":
+        return _manifest(args)  # needs no settings, database or Slack
     try:
         settings = Settings.from_env()
     except ConfigError as error:
@@ -69,8 +71,39 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", default="general", help="where you are (default: general)")
     shell.add_argument("--tz", default=None, help="everyone's time zone (default: $TZ or UTC)")
     sub.add_parser("migrate", help="apply database migrations (Alembic)")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (api.slack.com/apps)")
+    manifest.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    manifest.add_argument(
+        "--url",
+        type=_https_url,
+        default=None,
+        help="the app's public address, e.g. https://pmo.example.com (default: a placeholder)",
+    )
     parser.set_defaults(socket_mode=False, user="alice", channel="general", tz=None)
     return parser
+
+
+def _https_url(text: str) -> str:
+    from bot.manifest import base_url
+
+    try:
+        return base_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import DEFAULT_URL, build_manifest, to_json, to_yaml
+
+    if args.url is None:
+        print(
+            f"pmo-bot: no --url given, so the request URLs use {DEFAULT_URL}; "
+            "replace it with the address Slack reaches this app at.",
+            file=sys.stderr,
+        )
+    manifest = build_manifest(args.url or DEFAULT_URL)
+    sys.stdout.write(to_json(manifest) if args.format == "json" else to_yaml(manifest))
+    return 0
 
 
 def _migrate(settings: Settings) -> int:

@@ -17,6 +17,11 @@ class Deps:
     slack: SlackGateway
     db: Database
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Deps:
+        """Shared, never copied: Bolt deep-copies a request's context for its lazy listeners,
+        and these are long-lived, thread-safe collaborators (a pool, a client, a clock)."""
+        return self
+
 
 def build_deps(settings: Settings) -> Deps:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -53,6 +53,9 @@ class ShellGateway:
         self.out.write("(forms open in Slack; in the shell, type the command with its fields)\n")
         return False
 
+    def update_view(self, view_id: str, view: View, hash: str | None = None) -> bool:
+        return False  # no form is ever open in the shell
+
     def publish_home(self, user_id: str, view: View) -> bool:
         return True
 

@@ -51,6 +51,10 @@ class SlackGateway(Protocol):
         """Open a modal in answer to a trigger (views.open)."""
         ...
 
+    def update_view(self, view_id: str, view: View, hash: str | None = None) -> bool:
+        """Replace an open modal (views.update); `hash` refuses to overwrite a newer version."""
+        ...
+
     def publish_home(self, user_id: str, view: View) -> bool:
         """Publish a person's App Home tab (views.publish)."""
         ...
@@ -117,6 +121,12 @@ class WebApiGateway:
     def open_view(self, trigger_id: str, view: View) -> bool:
         return self._ok(
             "views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view)
+        )
+
+    def update_view(self, view_id: str, view: View, hash: str | None = None) -> bool:
+        return self._ok(
+            "views.update",
+            lambda: self.client.views_update(view_id=view_id, view=view, hash=hash),
         )
 
     def publish_home(self, user_id: str, view: View) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 class WebApp:
     """The WSGI application: health checks here, everything else to Bolt."""
 
-    def __init__(self, deps: Deps):
+    def __init__(self, deps: Deps, *, listener_executor: Executor | None = None):
         self.deps = deps
-        self.slack = SlackRequestHandler(create_app(deps))
+        self.slack = SlackRequestHandler(create_app(deps, listener_executor=listener_executor))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":

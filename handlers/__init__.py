@@ -5,22 +5,56 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.domain import Kind
+from handlers.commands.export import upload_export
 from handlers.commands.items import handle_raid_command
 from handlers.commands.pmo import handle_pmo_command
 from handlers.errors import handle_error
-from handlers.events import handle_app_mention
-from handlers.ids import ITEM_ACTIONS, UPDATE
+from handlers.events import handle_app_mention, handle_user_change
+from handlers.home import (
+    handle_app_home_opened,
+    handle_home_see_all,
+    refresh_after_command,
+    refresh_after_control,
+)
+from handlers.ids import (
+    ADD_VIEW,
+    EDIT_VIEW,
+    HOME_SEE_ALL,
+    ITEM_ACTIONS,
+    KIND_SELECT,
+    LOG_MESSAGE_SHORTCUT,
+    UPDATE,
+)
 from handlers.interactions import handle_item_control
+from handlers.modals import (
+    handle_add_submission,
+    handle_edit_submission,
+    handle_kind_select,
+    handle_log_message_shortcut,
+    handle_update_action,
+)
 
 COMMANDS = ("/pmo", *(kind.command for kind in Kind))
 
 
 def register(app: App) -> None:
+    # Listeners answer within Slack's 3 s; slow follow-ups (a CSV upload, redrawing the Home
+    # tabs of the people a change touched) run after the answer, as Bolt lazy listeners.
     for kind in Kind:
-        app.command(kind.command)(handle_raid_command)
+        app.command(kind.command)(
+            ack=handle_raid_command, lazy=[upload_export, refresh_after_command]
+        )
     app.command("/pmo")(handle_pmo_command)
     for action_id in ITEM_ACTIONS:
         if action_id != UPDATE:  # Update opens the edit form: see handlers.modals
-            app.action(action_id)(handle_item_control)
+            app.action(action_id)(ack=handle_item_control, lazy=[refresh_after_control])
+    app.action(UPDATE)(handle_update_action)
+    app.shortcut(LOG_MESSAGE_SHORTCUT)(handle_log_message_shortcut)
+    app.action(KIND_SELECT)(handle_kind_select)
+    app.view(ADD_VIEW)(handle_add_submission)
+    app.view(EDIT_VIEW)(handle_edit_submission)
     app.event("app_mention")(handle_app_mention)
+    app.event("app_home_opened")(handle_app_home_opened)
+    app.event("user_change")(handle_user_change)
+    app.action(HOME_SEE_ALL)(handle_home_see_all)
     app.error(handle_error)

@@ -57,10 +57,15 @@ def handle_error(
     if kind == "view_submission":
         # Keep the person's form: show the problem on top of it, one click from going back.
         return _json({"response_action": "push", "view": _error_view(reply)})
-    if body.get("response_url") or kind in ("block_actions", "message_action"):
+    if body.get("response_url"):
         respond(
             text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False
         )
+    elif kind == "block_actions" and (body.get("user") or {}).get("id"):
+        # A control on the Home tab has nowhere to answer: tell the person in their DM with us.
+        deps = context.get("deps")
+        if deps is not None:
+            deps.slack.post_message(body["user"]["id"], reply.text, reply.blocks)
     return BoltResponse(status=200, body="")
 
 

@@ -9,10 +9,10 @@ from slack_bolt import BoltContext
 
 from bot.domain import Actor, Kind
 from bot.services.events import first_delivery
-from bot.services.people import timezone_of
+from bot.services.people import remember_profile, timezone_of
 from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
-from handlers.commands.context import deps_of, local_now, viewer_for
+from handlers.commands.context import actor_from_event, deps_of, local_now, viewer_for
 from handlers.commands.items import run_item_command
 from handlers.grammar import AddItem, parse_item_command
 
@@ -58,10 +58,12 @@ def mention_reply(body: dict[str, Any], event: dict[str, Any], context: BoltCont
     return reply
 
 
-def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
-    return Actor(
-        team_id=body.get("team_id") or event.get("team", ""),
-        user_id=event["user"],
-        channel_id=event.get("channel", ""),
-        enterprise_id=body.get("enterprise_id"),
+def handle_user_change(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    """A person's profile changed (often their time zone, when they travel): cache it now."""
+    user = event.get("user") or {}
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or user.get("real_name") or user.get("name")
+    actor = Actor(
+        team_id=body.get("team_id") or user.get("team_id", ""), user_id=user["id"], channel_id=""
     )
+    remember_profile(deps_of(context), actor, user["id"], name or None, user.get("tz"))

@@ -49,3 +49,17 @@ def _valid_zone(name: str | None) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def remember_profile(
+    deps: Deps, actor: Actor, user_id: str, name: str | None, timezone: str | None
+) -> bool:
+    """Store a profile Slack pushed to us (user_change); False when its zone is unusable."""
+    if not _valid_zone(timezone):
+        return False
+    assert timezone is not None
+    now = deps.clock.now()
+    with deps.db.write() as session:
+        ws = workspace_id(session, actor, now)
+        people.save(session, ws, user_id, name=name, timezone=timezone, at=now)
+    return True

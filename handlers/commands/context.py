@@ -46,6 +46,22 @@ def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
     return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
 
 
+def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
+    """The person behind an event (a mention, a Home visit); the channel as the event has it."""
+    authorization = (body.get("authorizations") or [{}])[0]
+    view = event.get("view") or {}
+    team_id = body.get("team_id") or authorization.get("team_id") or view.get("team_id")
+    if not team_id:
+        raise ValueError("app_home_opened without a team id")
+    enterprise_id = body.get("enterprise_id") or authorization.get("enterprise_id")
+    return Actor(
+        team_id=str(team_id),
+        user_id=event["user"],
+        channel_id=event.get("channel") or "",
+        enterprise_id=enterprise_id or None,
+    )
+
+
 def viewer_for(deps: Deps, actor: Actor) -> Viewer:
     return Viewer(deps.clock.now(), actor.timezone)
 

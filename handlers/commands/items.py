@@ -14,18 +14,22 @@ from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
 from handlers.blocks.text import Viewer
 from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.commands.export import start_export
 from handlers.grammar import (
     AddItem,
     CloseItem,
+    ExportItems,
     Help,
     ItemCommand,
     ListItems,
+    OpenAddForm,
     ReopenItem,
     ShowItem,
     SupersedeDecision,
     UpdateItem,
     parse_item_command,
 )
+from handlers.modals import open_add_form
 from handlers.usage import kind_overview
 
 KIND_BY_COMMAND = {kind.command: kind for kind in Kind}
@@ -37,6 +41,10 @@ def handle_raid_command(ack: Ack, command: dict[str, Any], context: BoltContext)
     actor = actor_from_command(deps, command)
     viewer = viewer_for(deps, actor)
     parsed = parse_item_command(kind, command.get("text") or "", now=local_now(viewer))
+    if isinstance(parsed, OpenAddForm):
+        refusal = open_add_form(deps, actor, parsed, command.get("trigger_id") or "")
+        ack(**(refusal.payload() if refusal else {}))
+        return
     reply = run_item_command(deps, actor, parsed, viewer)
     ack(**reply.payload())
 
@@ -67,6 +75,8 @@ def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: View
             return render_item(item, viewer, trail)
         case ShowItem(kind=kind, number=number):
             return render_item(registers.show_item(deps, actor, kind, number), viewer)
+        case ExportItems(kind=kind, project=project):
+            return start_export(deps, actor, kind, project)
         case _:
             raise AssertionError(f"unhandled command {parsed!r}")
     return render_change(change, actor.user_id, viewer)

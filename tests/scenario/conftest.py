@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 from wsgiref.util import setup_testing_defaults
@@ -27,7 +28,26 @@ from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
 from tests.support.slack_specs import specs_available, validate_message_payload
 
 SECRET = "scenario-signing-secret"
+LAZY_TIMEOUT = 10.0
 TOKEN = "xoxb-scenario"
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's lazy listeners run here, so a test can wait for the follow-ups it caused."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="lazy")
+        self._futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self._futures.append(future)
+        return future
+
+    def settle(self) -> None:
+        """Wait until every follow-up started so far has finished (bounded by LAZY_TIMEOUT)."""
+        _, pending = wait(list(self._futures), timeout=LAZY_TIMEOUT)
+        assert not pending, f"{len(pending)} lazy listeners still running after {LAZY_TIMEOUT}s"
 
 
 @dataclass
@@ -35,8 +55,13 @@ class SlackSide:
     """Plays Slack's part: signs slash commands and posts them to the WSGI app in-process."""
 
     web: WebApp
+    executor: TrackingExecutor = field(default_factory=TrackingExecutor)  # the app's lazy work
     secret: str = SECRET
     replies: list[dict[str, Any]] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Wait for the work that runs after the answers (uploads, Home tab refreshes)."""
+        self.executor.settle()
 
     def request(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
@@ -165,5 +190,8 @@ def app_deps(sqlite_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) ->
 
 
 @pytest.fixture
-def slack(app_deps: Deps) -> SlackSide:
-    return SlackSide(WebApp(app_deps))
+def slack(app_deps: Deps) -> Iterator[SlackSide]:
+    executor = TrackingExecutor()
+    yield SlackSide(WebApp(app_deps, listener_executor=executor), executor)
+    executor.settle()
+    executor.shutdown(wait=True)

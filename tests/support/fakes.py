@@ -41,6 +41,9 @@ class RecordingGateway:
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
         return self._record("view", trigger_id=trigger_id, view=view) is not None
 
+    def update_view(self, view_id: str, view: dict[str, Any], hash: str | None = None) -> bool:
+        return self._record("view_update", view_id=view_id, view=view, hash=hash) is not None
+
     def publish_home(self, user_id: str, view: dict[str, Any]) -> bool:
         return self._record("home", user_id=user_id, view=view) is not None
 
