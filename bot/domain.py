@@ -175,3 +175,44 @@ class PortfolioRow:
     top_risk_score: int | None
     overdue_actions: int
     open_issues: int
+
+
+# The App Home's sections, and the windows its "upcoming" and "recent" sections look through.
+OVERDUE, UPCOMING, RISKS, PROJECTS, DECISIONS = (
+    "overdue",
+    "upcoming",
+    "risks",
+    "projects",
+    "decisions",
+)
+SECTIONS = (OVERDUE, UPCOMING, RISKS, PROJECTS, DECISIONS)
+UPCOMING_DAYS = 14
+RECENT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What one person's Home shows: each section's first rows and how many it has in all.
+
+    A person's projects are those where they own an open item (an open risk, action or issue,
+    or an active decision they made), that they created, or whose status they ever set.
+    """
+
+    user_id: str
+    overdue: tuple[Item, ...] = ()
+    overdue_total: int = 0
+    upcoming: tuple[Item, ...] = ()
+    upcoming_total: int = 0
+    risks: tuple[Item, ...] = ()
+    risks_total: int = 0
+    projects: tuple[ProjectStatus, ...] = ()
+    projects_total: int = 0
+    decisions: tuple[Item, ...] = ()
+    decisions_total: int = 0
+    upcoming_days: int = UPCOMING_DAYS
+    recent_days: int = RECENT_DAYS
+
+    @property
+    def is_empty(self) -> bool:
+        totals = (self.overdue_total, self.upcoming_total, self.risks_total)
+        return not any((*totals, self.projects_total, self.decisions_total))

@@ -17,6 +17,7 @@ from bot.services.scope import NO_PROJECT
 from handlers.blocks.controls import control_target
 from handlers.blocks.forms import (
     FormMeta,
+    Submission,
     add_form,
     edit_form,
     message_form,
@@ -60,9 +61,7 @@ def handle_add_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     deps = deps_of(context)
-    meta = FormMeta.loads(view.get("private_metadata"))
-    actor = _actor(deps, body, meta.channel_id)
-    form = parse_submission(meta, view["state"]["values"], now=local_now(viewer_for(deps, actor)))
+    meta, actor, form = _read_form(deps, body, view)
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
@@ -75,9 +74,7 @@ def handle_edit_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     deps = deps_of(context)
-    meta = FormMeta.loads(view.get("private_metadata"))
-    actor = _actor(deps, body, meta.channel_id)
-    form = parse_submission(meta, view["state"]["values"], now=local_now(viewer_for(deps, actor)))
+    meta, actor, form = _read_form(deps, body, view)
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
@@ -133,6 +130,16 @@ def handle_kind_select(
     prefill = prefill_from_state(view["state"]["values"])
     form = message_form(picked_kind(action), meta, actor.user_id, prefill, place.choices)
     deps.slack.update_view(view["id"], form, view.get("hash"))
+
+
+def _read_form(
+    deps: Deps, body: dict[str, Any], view: dict[str, Any]
+) -> tuple[FormMeta, Actor, Submission]:
+    """A submitted form: what it was for, who sent it, and its values or per-field errors."""
+    meta = FormMeta.loads(view.get("private_metadata"))
+    actor = _actor(deps, body, meta.channel_id)
+    form = parse_submission(meta, view["state"]["values"], now=local_now(viewer_for(deps, actor)))
+    return meta, actor, form
 
 
 def _actor(deps: Deps, body: dict[str, Any], channel_id: str) -> Actor:

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from bot.deps import Deps
 from bot.domain import Actor, Item, Kind, ProjectRef
-from bot.errors import NotFound
 from bot.services.rows import to_item
-from bot.services.scope import project_for, project_ref
+from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Issue, Risk
-from storage.repositories import exports, workspaces
+from storage.repositories import exports
 from storage.repositories.exports import ExportRow
 
 # One header per kind, every field the kind records. Snake-case names stay stable for anyone
@@ -76,7 +73,7 @@ class ExportSize:
 def export_size(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -> ExportSize:
     """The project the export is of and how many items it will hold: one count query."""
     with deps.db.read() as session:
-        ws = _workspace(session, actor)
+        ws = known_workspace(session, actor)
         project = project_for(session, ws, actor, project_slug)
         return ExportSize(project_ref(project), exports.count(session, ws, kind.value, project.id))
 
@@ -93,7 +90,7 @@ def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
     writer.writerow(COLUMNS[kind])
     rows = 0
     with deps.db.read() as session:
-        ws = _workspace(session, actor)
+        ws = known_workspace(session, actor)
         project = project_for(session, ws, actor, project_slug)
         ref = project_ref(project)
         issues = exports.issues_by_risk(session, ws, project.id) if kind is Kind.RISK else {}
@@ -181,12 +178,3 @@ def _item(found: ExportRow, project: ProjectRef, issues: dict[int, list[int]]) -
     else:
         links = ()
     return to_item(row, project, links)
-
-
-def _workspace(session: Session, actor: Actor) -> int:
-    ws = workspaces.find(session, actor.team_id)
-    if ws is None:
-        raise NotFound(
-            "Nothing has been logged in this workspace yet. Start with `/pmo project <name>`."
-        )
-    return ws

@@ -3,58 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
-from bot.domain import OPEN_STATUSES, Actor, Item, Kind, ProjectStatus, Rag, StatusEntry
+from bot.domain import (
+    DECISIONS,
+    OPEN_STATUSES,
+    OVERDUE,
+    PROJECTS,
+    RECENT_DAYS,
+    RISKS,
+    SECTIONS,
+    UPCOMING,
+    UPCOMING_DAYS,
+    Actor,
+    Dashboard,
+    Item,
+    Kind,
+    ProjectStatus,
+    Rag,
+    StatusEntry,
+)
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
 from storage.models import Project, StatusUpdate
 from storage.repositories import home, workspaces
 from storage.repositories.items import ItemRow
 
-UPCOMING_DAYS = 14
-RECENT_DAYS = 14
 HOME_LIMIT = 10  # per section: the Home tab shows fewer and counts the rest
-OVERDUE, UPCOMING, RISKS, PROJECTS, DECISIONS = (
-    "overdue",
-    "upcoming",
-    "risks",
-    "projects",
-    "decisions",
-)
-SECTIONS = (OVERDUE, UPCOMING, RISKS, PROJECTS, DECISIONS)
 _OPEN = {kind.value: tuple(sorted(statuses)) for kind, statuses in OPEN_STATUSES.items()}
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """What one person's Home shows: each section's first rows and how many it has in all.
-
-    A person's projects are those where they own an open item (an open risk, action or issue,
-    or an active decision they made), that they created, or whose status they ever set.
-    """
-
-    user_id: str
-    overdue: tuple[Item, ...] = ()
-    overdue_total: int = 0
-    upcoming: tuple[Item, ...] = ()
-    upcoming_total: int = 0
-    risks: tuple[Item, ...] = ()
-    risks_total: int = 0
-    projects: tuple[ProjectStatus, ...] = ()
-    projects_total: int = 0
-    decisions: tuple[Item, ...] = ()
-    decisions_total: int = 0
-    upcoming_days: int = UPCOMING_DAYS
-    recent_days: int = RECENT_DAYS
-
-    @property
-    def is_empty(self) -> bool:
-        totals = (self.overdue_total, self.upcoming_total, self.risks_total)
-        return not any((*totals, self.projects_total, self.decisions_total))
 
 
 def dashboard(

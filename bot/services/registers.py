@@ -10,9 +10,9 @@ from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, AuditEntry, Item, ItemPage, Kind, ProjectRef
 from bot.errors import NotFound
 from bot.services.rows import to_item
-from bot.services.scope import project_for, project_ref
+from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Decision, Issue, Risk
-from storage.repositories import audit, items, workspaces
+from storage.repositories import audit, items
 from storage.repositories.items import ItemRow
 
 PAGE_SIZE = 20
@@ -48,7 +48,7 @@ def list_items(
     size = TOP_SIZE if scope == "top" else PAGE_SIZE
     page = 1 if scope == "top" else page
     with deps.db.read() as session:
-        ws = _workspace(session, actor)
+        ws = known_workspace(session, actor)
         project = project_for(session, ws, actor, project_slug)
         rows, total = items.page(
             session,
@@ -84,18 +84,8 @@ def item_history(
         return to_item(row, ref, _links(session, row)), entries
 
 
-def _workspace(session: Session, actor: Actor) -> int:
-    ws = workspaces.find(session, actor.team_id)
-    if ws is None:
-        # A workspace we have never seen has no projects and no items yet.
-        raise NotFound(
-            "Nothing has been logged in this workspace yet. Start with `/pmo project <name>`."
-        )
-    return ws
-
-
 def _find(session: Session, actor: Actor, kind: Kind, number: int) -> tuple[ItemRow, ProjectRef]:
-    found = items.get(session, _workspace(session, actor), kind.value, number)
+    found = items.get(session, known_workspace(session, actor), kind.value, number)
     if found is None:
         raise NotFound(f"There is no {kind.ref(number)} in this workspace.")
     row, project = found

@@ -21,6 +21,16 @@ def workspace_id(session: Session, actor: Actor, now: datetime) -> int:
     return workspaces.ensure(session, actor.team_id, actor.enterprise_id, now)
 
 
+def known_workspace(session: Session, actor: Actor) -> int:
+    """The workspace's row id for reading; one we have never seen has nothing to read yet."""
+    ws = workspaces.find(session, actor.team_id)
+    if ws is None:
+        raise NotFound(
+            "Nothing has been logged in this workspace yet. Start with `/pmo project <name>`."
+        )
+    return ws
+
+
 def project_for(session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
     """`project:<slug>` (or `#C…`, a channel's id) when given, else the actor's channel's."""
     if slug and slug.startswith("#"):

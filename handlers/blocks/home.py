@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -15,7 +15,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import Item, ProjectStatus
+from bot.domain import (
+    DECISIONS,
+    OVERDUE,
+    PROJECTS,
+    RISKS,
+    UPCOMING,
+    Dashboard,
+    Item,
+    ProjectStatus,
+)
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
 from handlers.blocks.reply import context, section
@@ -28,47 +37,6 @@ PACK_MAX = 2800  # characters of lines packed into one section, under SECTION_MA
 NAME_MAX = 80
 REASON_MAX = 200
 Part = Block | dict[str, Any]  # a builder's block, or item_controls' dict
-OVERDUE, UPCOMING, RISKS, PROJECTS, DECISIONS = (
-    "overdue",
-    "upcoming",
-    "risks",
-    "projects",
-    "decisions",
-)
-
-
-class HomeData(Protocol):
-    """What the Home tab draws: `bot.services.home.Dashboard`, described here so that rendering
-    stays pure (the service's module reaches the database)."""
-
-    @property
-    def user_id(self) -> str: ...
-    @property
-    def overdue(self) -> tuple[Item, ...]: ...
-    @property
-    def overdue_total(self) -> int: ...
-    @property
-    def upcoming(self) -> tuple[Item, ...]: ...
-    @property
-    def upcoming_total(self) -> int: ...
-    @property
-    def risks(self) -> tuple[Item, ...]: ...
-    @property
-    def risks_total(self) -> int: ...
-    @property
-    def projects(self) -> tuple[ProjectStatus, ...]: ...
-    @property
-    def projects_total(self) -> int: ...
-    @property
-    def decisions(self) -> tuple[Item, ...]: ...
-    @property
-    def decisions_total(self) -> int: ...
-    @property
-    def upcoming_days(self) -> int: ...
-    @property
-    def recent_days(self) -> int: ...
-    @property
-    def is_empty(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +118,7 @@ WELCOME = (
 )
 
 
-def render_home(dashboard: HomeData, viewer: Viewer) -> dict[str, Any]:
+def render_home(dashboard: Dashboard, viewer: Viewer) -> dict[str, Any]:
     """The person's Home tab (a `views.publish` view): each section capped, "and N more" with
     a See all button, and under 100 blocks however much they own."""
     if dashboard.is_empty:
@@ -179,7 +147,7 @@ def render_home(dashboard: HomeData, viewer: Viewer) -> dict[str, Any]:
     return _view("home", blocks[:VIEW_BLOCKS_MAX])
 
 
-def render_see_all(dashboard: HomeData, name: str, viewer: Viewer) -> dict[str, Any]:
+def render_see_all(dashboard: Dashboard, name: str, viewer: Viewer) -> dict[str, Any]:
     """A modal listing one section (up to MODAL_ITEMS rows) and where to find the rest."""
     spec = SECTIONS[name]
     rows, total = next((rows, total) for each, rows, total in _sections(dashboard) if each == name)
@@ -196,7 +164,7 @@ def render_see_all(dashboard: HomeData, name: str, viewer: Viewer) -> dict[str, 
 
 
 def _sections(
-    dashboard: HomeData,
+    dashboard: Dashboard,
 ) -> list[tuple[str, Sequence[Item] | Sequence[ProjectStatus], int]]:
     return [
         (OVERDUE, dashboard.overdue, dashboard.overdue_total),
@@ -277,7 +245,7 @@ def _count(count: int, spec: _Section) -> str:
     return f"{count} {spec.noun if count == 1 else spec.nouns}"
 
 
-def _days(text: str, dashboard: HomeData, name: str) -> str:
+def _days(text: str, dashboard: Dashboard, name: str) -> str:
     days = dashboard.recent_days if name == DECISIONS else dashboard.upcoming_days
     return text.replace("{days}", str(days))
 

@@ -80,12 +80,13 @@ def test_the_first_session_logs_a_project_a_risk_an_action_and_a_status(
     profiles = {p.user_id: p.timezone for p in stored(sqlite_engine, UserProfile)}
     assert profiles[ALICE] == "Europe/London"
 
-    # Bolt checked the token once; Alice's zone was asked of Slack once per day of cache.
+    # Bolt checked the token once. Zones come from a cache (Alice's for her commands, Bob's to
+    # redraw his Home tab when he is named owner), not one users.info per command; the exact
+    # count depends on how a redraw after the ack and the next command meet at the expiry.
     assert len(fake.calls_to("auth.test")) == 1
-    # Bob's too, as often: his Home tab is redrawn when he is named owner.
     looked_up = [call.params["user"] for call in fake.calls_to("users.info")]
-    assert looked_up.count(ALICE) == 2
-    assert looked_up.count(BOB) == 2
+    assert set(looked_up) == {ALICE, BOB}
+    assert looked_up.count(ALICE) <= 3 < len(slack.replies)
     assert len(slack.replies) == 7
     fake.assert_no_violations()
 

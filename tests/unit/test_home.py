@@ -17,10 +17,21 @@ from sqlalchemy import event
 
 from bot.clock import FixedClock
 from bot.deps import Deps
-from bot.domain import Actor, Item, Kind, ProjectRef, ProjectStatus, Rag, StatusEntry
+from bot.domain import (
+    RISKS,
+    SECTIONS,
+    Actor,
+    Dashboard,
+    Item,
+    Kind,
+    ProjectRef,
+    ProjectStatus,
+    Rag,
+    StatusEntry,
+)
 from bot.fields import Value
-from bot.services import home, items, projects
-from bot.services.home import Dashboard, dashboard
+from bot.services import items, projects
+from bot.services.home import dashboard
 from handlers import ids
 from handlers.blocks import home as blocks
 from handlers.blocks.home import MODAL_ITEMS, render_home, render_see_all
@@ -145,7 +156,7 @@ def test_dashboard_counts_beyond_the_limit(workspace: Deps, alice: Actor) -> Non
 
 
 def test_dashboard_reads_only_the_sections_asked_for(workspace: Deps, alice: Actor) -> None:
-    board = dashboard(workspace, alice, sections=(home.RISKS,))
+    board = dashboard(workspace, alice, sections=(RISKS,))
     assert refs(board.risks) == ["R-2", "R-3", "R-1"]
     assert (board.overdue, board.overdue_total, board.projects) == ((), 0, ())
     with pytest.raises(ValueError, match="unknown"):
@@ -366,7 +377,7 @@ def test_huge_home_stays_within_slacks_limits() -> None:
     assert "…and 40 more projects." in text
     assert "…and 192 more decisions." in text
     assert see_all_values(shown) == ["overdue", "upcoming", "risks", "projects", "decisions"]
-    assert set(see_all_values(shown)) == set(home.SECTIONS)
+    assert set(see_all_values(shown)) == set(SECTIONS)
     assert shown[-1]["accessory"]["value"] == "decisions"  # nothing was cut at the end
 
 
@@ -375,7 +386,7 @@ def test_one_more_is_singular() -> None:
     assert "…and 1 more overdue action." in text_of(check_home(render_home(board, VIEWER)))
 
 
-@pytest.mark.parametrize("name", home.SECTIONS)
+@pytest.mark.parametrize("name", SECTIONS)
 def test_see_all_lists_up_to_the_modals_limit(name: str) -> None:
     view = render_see_all(huge(projects=120), name, VIEWER)
     shown = check_modal(view)
@@ -392,7 +403,7 @@ def test_see_all_lists_up_to_the_modals_limit(name: str) -> None:
     assert pointer in text_of(shown[-1:])
 
 
-@pytest.mark.parametrize("name", home.SECTIONS)
+@pytest.mark.parametrize("name", SECTIONS)
 def test_see_all_of_an_emptied_section(name: str) -> None:
     shown = check_modal(render_see_all(Dashboard(ALICE), name, VIEWER))
     assert len(shown) == 1
@@ -405,7 +416,7 @@ def test_see_all_when_everything_fits() -> None:
 
 
 def test_renderer_sections_are_the_services() -> None:
-    assert tuple(blocks.SECTIONS) == home.SECTIONS
+    assert tuple(blocks.SECTIONS) == SECTIONS
 
 
 # -- refresh_home -------------------------------------------------------------------------------
