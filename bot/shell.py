@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,16 @@ class ShellGateway:
     """Slack as the shell sees it: everyone lives in the shell's zone; posts are printed."""
 
     timezone: str
-    out: TextIO = sys.stdout
     names: dict[str, str] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+
+    def _say(self, text: str) -> None:
+        """Held until the command's own reply is printed, as Slack shows posts after it."""
+        self.pending.append(text.rstrip("\n"))
+
+    def drain(self) -> list[str]:
+        said, self.pending[:] = list(self.pending), []
+        return said
 
     def user_info(self, user_id: str) -> SlackUser | None:
         return SlackUser(user_id, self.names.get(user_id, user_id[1:].lower()), self.timezone)
@@ -40,17 +47,17 @@ class ShellGateway:
         self, channel: str, text: str, blocks: Blocks | None = None, thread_ts: str | None = None
     ) -> str | None:
         where = f"#{channel.lower()}" + (" (in thread)" if thread_ts else "")
-        self.out.write(f"[posted to {where}]\n{to_text(text, blocks, self.names)}\n")
+        self._say(f"[posted to {where}]\n{to_text(text, blocks, self.names)}\n")
         return "1.0"
 
     def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
-        self.out.write(
+        self._say(
             f"[updated a message in #{channel.lower()}]\n{to_text(text, blocks, self.names)}\n"
         )
         return True
 
     def open_view(self, trigger_id: str, view: View) -> bool:
-        self.out.write("(forms open in Slack; in the shell, type the command with its fields)\n")
+        self._say("(forms open in Slack; in the shell, type the command with its fields)\n")
         return False
 
     def update_view(self, view_id: str, view: View, hash: str | None = None) -> bool:
@@ -67,7 +74,7 @@ class ShellGateway:
     ) -> bool:
         path = Path(filename).name
         Path(path).write_bytes(content)
-        self.out.write(f"[file {title} saved as ./{path}]\n")
+        self._say(f"[file {title} saved as ./{path}]\n")
         return True
 
 
@@ -132,17 +139,14 @@ class Shell:
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         if response.status == 404:
             return f"{command} isn't a PMO Bot command. Try /pmo help."
+        followups = self.gateway.drain()  # printed after the reply, as Slack shows them
         if not response.body:
-            return f"(no reply, status {response.status})"
+            return "\n".join([f"(no reply, status {response.status})", *followups])
         payload = json.loads(response.body)
-        audience = (
-            "[to the channel]" if payload.get("response_type") == "in_channel" else "[only you]"
-        )
-        return (
-            audience
-            + "\n"
-            + to_text(payload.get("text", ""), payload.get("blocks"), self.gateway.names)
-        )
+        in_channel = payload.get("response_type") == "in_channel"
+        audience = "[to the channel]" if in_channel else "[only you]"
+        reply = to_text(payload.get("text", ""), payload.get("blocks"), self.gateway.names)
+        return "\n".join([f"{audience}\n{reply}", *followups])
 
     def _as_slack_sends(self, text: str) -> str:
         """Escape as Slack does (`should_escape`), and turn `@name` into a mention."""
@@ -159,6 +163,11 @@ class Shell:
         return user_id
 
 
+def _control(element: dict[str, Any]) -> str:
+    label = element.get("text") or element.get("placeholder") or {}
+    return f"[{label.get('text', element.get('action_id', '?'))}]"
+
+
 def to_text(fallback: str, blocks: list[dict[str, Any]] | None, names: dict[str, str]) -> str:
     """Blocks as terminal lines: mentions as @name, dates as their fallback, entities decoded."""
     lines = []
@@ -170,6 +179,8 @@ def to_text(fallback: str, blocks: list[dict[str, Any]] | None, names: dict[str,
             lines.append(block.get("text", {}).get("text", ""))
         elif kind == "context":
             lines.extend("  " + e.get("text", "") for e in block.get("elements", []))
+        elif kind == "actions":
+            lines.append("  " + " ".join(_control(e) for e in block.get("elements", [])))
     text = "\n".join(lines) if lines else fallback
     text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<#C([A-Z0-9]+)>", lambda m: "#" + m.group(1).lower(), text)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.clock import FixedClock
 from handlers import ids
-from storage.models import Action, AuditEvent, Issue, Risk
+from storage.models import Action, AuditEvent, Issue, Risk, UserProfile
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.scenario.conftest import SlackSide, count, stored
 from tests.support.http import HttpAnswer
@@ -283,3 +283,18 @@ def test_other_mentions_get_help_and_bad_ones_an_explanation(
     )
     assert "someday" in refusal.params["text"]
     assert refusal.params["thread_ts"] == "1700000100.000100"
+
+
+def test_a_profile_change_refreshes_the_cached_zone(
+    apollo: SlackSide, sqlite_engine: Engine
+) -> None:
+    event = {
+        "type": "user_change",
+        "user": {"id": ALICE, "team_id": TEAM, "tz": "Asia/Tokyo", "profile": {}},
+        "event_ts": "1700000200.000100",
+    }
+    answer = post(apollo, event_body(event, team_id=TEAM), "application/json")
+
+    assert answer.status == 200
+    zones = {p.user_id: p.timezone for p in stored(sqlite_engine, UserProfile)}
+    assert zones[ALICE] == "Asia/Tokyo"

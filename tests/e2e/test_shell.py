@@ -1,0 +1,68 @@
+"""`pmo-bot` with no Slack credentials: the shell on a new SQLite file, scripted through stdin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import PROXIES, REPO_ROOT, SCRUBBED
+
+pytestmark = pytest.mark.slow
+
+SESSION = """\
+/pmo project Apollo
+/risk add Vendor may slip impact:high likelihood:3 owner:@bob review:2027-01-15
+/action add @bob send contract due 2027-01-20
+/pmo status amber "vendor late"
+/risk list
+/risk add Vendor may slip impact:huge
+/risk export
+.user bob
+/action done A-1 sent
+/pmo portfolio
+"""
+
+
+def run_shell(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SCRUBBED and name.lower() not in PROXIES and not name.startswith("SLACK_")
+    }
+    env |= {"PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'pmo.db'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "shell", "--channel", "apollo", "--tz", "Europe/London"],
+        input=script,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_scripted_shell_session_on_a_new_sqlite_file(tmp_path: Path) -> None:
+    result = run_shell(tmp_path, SESSION)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    assert "alice@#apollo> /pmo project Apollo\n[to the channel]" in out
+    assert "logged *R-1* Vendor may slip" in out
+    assert "review Fri 15 Jan 2027" in out
+    assert "@bob · due Wed 20 Jan 2027" in out
+    assert "[Update] [Close]" in out  # the list shows its buttons
+    assert "`impact` must be 1–5" in out
+    assert "*Usage:*" in out
+    assert "bob@#apollo> /action done A-1 sent" in out
+    assert "@bob completed *A-1*" in out
+    assert "*AMBER*" in out
+    preparing = out.index("Preparing the CSV of 1 risk")
+    assert out.index("saved as ./apollo-risks-", preparing) > preparing  # after the reply
+    [csv] = list(tmp_path.glob("apollo-risks-*.csv"))
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbfref,project,title")
