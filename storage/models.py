@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -71,6 +72,10 @@ class Project(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    # Owners' daily reminders and the escalation of late actions (`/pmo reminders …`).
+    reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reminder_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    escalation_days: Mapped[int] = mapped_column(default=3, server_default="3")
 
 
 class _Item:
@@ -200,3 +205,66 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime]
+
+
+class Holiday(Base):
+    """A day nobody is prompted or pinged: for one project, or (no project) the whole workspace."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("workspace_id", "project_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    day: Mapped[date]
+    name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class AwayPeriod(Base):
+    """A person out of office from `starts_on` to `ends_on`, both included, in their own days."""
+
+    __tablename__ = "away_periods"
+    __table_args__ = (Index("ix_away_periods_person", "workspace_id", "user_id", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One scheduled send. The unique `key` (`reminder:<team>:<user>:<local day>`, ...) is what
+    makes a send happen once: a worker claims the row before it sends, whoever else tries too."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_retry", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    target: Mapped[str] = mapped_column(String(32))
+    local_day: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12))  # sending, sent, failed, dropped
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class WorkerMark(Base):
+    """When the scheduler last completed a pass, to tell downtime from a quiet day."""
+
+    __tablename__ = "worker_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]

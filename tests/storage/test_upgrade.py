@@ -14,6 +14,10 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
         conn.execute(text("DROP TABLE processed_events"))
+        for table in ("deliveries", "away_periods", "holidays", "worker_marks"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        for column in ("reminders_on", "reminder_time", "escalation_days"):
+            conn.execute(text(f"ALTER TABLE projects DROP COLUMN {column}"))
         for table in ("risks", "issues", "decisions"):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN source_link"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
