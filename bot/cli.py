@@ -1,4 +1,4 @@
-"""`pmo-bot` serve | shell | migrate; bare `pmo-bot` serves Slack if configured, else the shell."""
+"""`pmo-bot` serve | worker | tick | shell | migrate | manifest; bare: serve, or the shell."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
@@ -18,7 +19,7 @@ from storage.db import make_engine
 from storage.schema import SchemaOutOfDate, ensure_current, upgrade
 
 if TYPE_CHECKING:
-    from bot.shell import Shell
+    pass
 
 log = logging.getLogger("pmo_bot")
 
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_schema(settings)
         if command == "serve":
             return _serve(settings, socket_mode=args.socket_mode)
+        if command == "worker":
+            return _worker(settings)
+        if command == "tick":
+            return _tick(settings, args)
         return _shell(settings, args)
     except SchemaOutOfDate as error:
         print(f"pmo-bot: {error}", file=sys.stderr)
@@ -71,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", default="general", help="where you are (default: general)")
     shell.add_argument("--tz", default=None, help="everyone's time zone (default: $TZ or UTC)")
     sub.add_parser("migrate", help="apply database migrations (Alembic)")
+    sub.add_parser(
+        "worker", help="the scheduler: reminders and escalations, every PMO_TICK_SECONDS"
+    )
+    tick = sub.add_parser("tick", help="run one scheduler pass now")
+    tick.add_argument("--at", help="as if the clock read this ISO time (with an offset)")
+    tick.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send nothing"
+    )
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (api.slack.com/apps)")
     manifest.add_argument("--format", choices=("yaml", "json"), default="yaml")
     manifest.add_argument(
@@ -161,45 +174,43 @@ def _serve(settings: Settings, *, socket_mode: bool) -> int:
 
 
 def _shell(settings: Settings, args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from bot.shell import start_shell
 
-    from bot.clock import SystemClock
-    from bot.deps import Deps
-    from bot.shell import SHELL_HELP, Shell, ShellGateway
-    from storage.db import Database
+    return start_shell(settings, user=args.user, channel=args.channel, timezone=args.tz)
 
-    zone = args.tz or os.environ.get("TZ") or "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        print(
-            f"pmo-bot: unknown time zone {zone!r}; use a name such as Europe/London",
-            file=sys.stderr,
-        )
-        return 2
-    gateway = ShellGateway(zone)
-    deps = Deps(settings, SystemClock(), gateway, Database(make_engine(settings.database_url)))
-    shell = Shell(deps, gateway, args.user.lstrip("@").lower(), args.channel.lstrip("#").lower())
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print(
-            f"PMO Bot shell on {settings.database_url} "
-            f"as {shell.user} in #{shell.channel} ({zone})."
-        )
-        print(SHELL_HELP)
-        shell.run(_prompted(shell), sys.stdout, echo=False)
-    else:
-        shell.run(sys.stdin, sys.stdout, echo=True)
+
+def _worker(settings: Settings) -> int:
+    from bot.deps import build_deps
+    from bot.scheduler import run_worker
+
+    run_worker(build_deps(settings))
     return 0
 
 
-def _prompted(shell: Shell) -> Iterator[str]:
-    while True:
+def _tick(settings: Settings, args: argparse.Namespace) -> int:
+    """One pass as if the clock read `--at`; `--dry-run` prints what it would send."""
+    from dataclasses import replace
+
+    from bot.clock import FixedClock
+    from bot.deps import build_deps
+    from bot.scheduler import tick
+
+    deps = build_deps(settings)
+    if args.at:
         try:
-            yield input(f"{shell.user}@#{shell.channel}> ")
-        except EOFError:
-            print()
-            return
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"pmo-bot: --at {args.at!r} is not an ISO time", file=sys.stderr)
+            return 2
+        if at.tzinfo is None:
+            print("pmo-bot: --at needs a zone offset, e.g. 2026-11-23T09:05+00:00", file=sys.stderr)
+            return 2
+        deps = replace(deps, clock=FixedClock(at))
+    report = tick(deps, dry_run=args.dry_run)
+    for line in report.lines:
+        print(line, end="\n\n")
+    print(("dry run: " if args.dry_run else "") + report.summary())
+    return 0
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ class Settings:
     tick_seconds: int = 60
     log_level: str = "INFO"
     db_pool_size: int = 5
+    send_rate: int = 20  # scheduled messages a second, at most, per worker
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -56,6 +57,7 @@ class Settings:
             tick_seconds=_int(env, "PMO_TICK_SECONDS", 60, 1, 3600),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
             db_pool_size=_int(env, "PMO_DB_POOL_SIZE", 5, 1, 100),
+            send_rate=_int(env, "PMO_SEND_RATE", 20, 0, 1000),
         )
 
 

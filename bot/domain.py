@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 
 
@@ -216,3 +216,158 @@ class Dashboard:
     def is_empty(self) -> bool:
         totals = (self.overdue_total, self.upcoming_total, self.risks_total)
         return not any((*totals, self.projects_total, self.decisions_total))
+
+
+@dataclass(frozen=True)
+class ProjectSection:
+    """One project's part of a person's daily reminder."""
+
+    project: ProjectRef
+    overdue: tuple[Item, ...] = ()
+    today: tuple[Item, ...] = ()
+    tomorrow: tuple[Item, ...] = ()
+    reviews: tuple[Item, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.today) + len(self.tomorrow) + len(self.reviews)
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """A person's reminder for their local day: `key` makes it go out once."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    user_id: str
+    local_day: date
+    timezone: str
+    sections: tuple[ProjectSection, ...]
+
+    @property
+    def target(self) -> str:
+        return self.user_id
+
+    @property
+    def count(self) -> int:
+        return sum(section.count for section in self.sections)
+
+
+@dataclass(frozen=True)
+class EscalationDue:
+    """A late action raised once in its project's channel."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    local_day: date
+    item: Item
+    working_days_late: int
+
+    @property
+    def target(self) -> str:
+        return self.item.project.channel_id
+
+
+Due = ReminderDue | EscalationDue
+
+
+# -- project settings and calendars (`/pmo reminders`, `/pmo holiday`, `/pmo away`) ------------
+
+
+@dataclass(frozen=True)
+class HolidayEntry:
+    """A day nobody is prompted or pinged: for one project, or (`project` None) the workspace."""
+
+    day: date
+    name: str | None = None
+    project: ProjectRef | None = None
+
+    @property
+    def workspace_wide(self) -> bool:
+        return self.project is None
+
+
+@dataclass(frozen=True)
+class HolidayList:
+    """Upcoming holidays from `today` on, soonest first: the first few and how many in all.
+
+    `project` is None when the channel has no project: then only the workspace's are listed.
+    """
+
+    project: ProjectRef | None
+    today: date
+    holidays: tuple[HolidayEntry, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class HolidayChange:
+    """`verb` is `added`, `removed`, or `exists` (nothing stored: `existing` was already there)."""
+
+    holiday: HolidayEntry
+    verb: str
+    actor_id: str
+    existing: HolidayEntry | None = None
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """A project's owner reminders and escalation, with its upcoming holidays."""
+
+    project: ProjectRef
+    enabled: bool
+    at: time  # each owner's local time
+    escalation_days: int
+    holidays: HolidayList
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """`changes` maps each setting changed (`reminders`, `time`, `escalation`) to
+    [old, new] as shown to people; empty when the setting already had that value."""
+
+    settings: ReminderSettings
+    actor_id: str
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AwaySpan:
+    """A person out of office from `starts_on` to `ends_on`, both included."""
+
+    starts_on: date
+    ends_on: date
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+@dataclass(frozen=True)
+class AwayStatus:
+    """A person's current and upcoming away periods (ending today or later), soonest first."""
+
+    user_id: str
+    today: date
+    periods: tuple[AwaySpan, ...]
+    total: int
+
+    @property
+    def current(self) -> AwaySpan | None:
+        first = self.periods[0] if self.periods else None
+        return first if first is not None and first.starts_on <= self.today else None
+
+
+@dataclass(frozen=True)
+class AwayChange:
+    """`verb`: `added`; `merged` (joined periods it overlapped or touched); `covered` (already
+    away on all those days, nothing stored); `ended` (the current period ended yesterday, and/or
+    upcoming ones cancelled: counted in `cut` and `cancelled`); `none` (nothing to end)."""
+
+    verb: str
+    status: AwayStatus
+    span: AwaySpan | None = None
+    cut: int = 0
+    cancelled: int = 0

@@ -53,6 +53,12 @@ BOT_SCOPES: dict[str, str] = {
     "app_mentions:read": "hear @-mentions",
     # `/risk export` and kin share the register as a CSV (files_upload_v2).
     "files:write": "share exported registers as CSV files",
+    # A scheduled send cut short by a crash is settled by finding the message by its metadata
+    # key (conversations.open for a DM, then conversations.history) before anything is resent.
+    "im:write": "open a person's DM to check whether a reminder already reached it",
+    "im:history": "find an interrupted reminder in the DM it was sent to",
+    "channels:history": "find an interrupted escalation in a public project channel",
+    "groups:history": "find an interrupted escalation in a private project channel",
 }
 
 # Bot events and the scope each needs (None: delivered to every app).

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import App, BoltRequest
 
 from bot.app import create_app
+from bot.clock import SystemClock
+from bot.config import Settings
 from bot.deps import Deps
-from bot.slack import Blocks, SlackUser, View
+from bot.slack import Blocks, SendResult, SlackUser, View
+from storage.db import Database, make_engine
 
 TEAM_ID = "T0SHELL"
 SHELL_HELP = """Type slash commands as in Slack, e.g. `/pmo project Apollo` or `/risk list`.
@@ -49,6 +56,13 @@ class ShellGateway:
         where = f"#{channel.lower()}" + (" (in thread)" if thread_ts else "")
         self._say(f"[posted to {where}]\n{to_text(text, blocks, self.names)}\n")
         return "1.0"
+
+    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
+        ts = self.post_message(channel, text, blocks)
+        return SendResult(ok=True, channel=channel, ts=ts)
+
+    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+        return None  # the shell keeps no history: an interrupted send is sent again
 
     def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
         self._say(
@@ -186,3 +200,39 @@ def to_text(fallback: str, blocks: list[dict[str, Any]] | None, names: dict[str,
     text = re.sub(r"<#C([A-Z0-9]+)>", lambda m: "#" + m.group(1).lower(), text)
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
     return "\n".join("  " + line for line in html.unescape(text).splitlines())
+
+
+def start_shell(settings: Settings, *, user: str, channel: str, timezone: str | None) -> int:
+    """`pmo-bot shell`: interactive at a terminal, one command a line from a pipe."""
+    zone = timezone or os.environ.get("TZ") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(
+            f"pmo-bot: unknown time zone {zone!r}; use a name such as Europe/London",
+            file=sys.stderr,
+        )
+        return 2
+    gateway = ShellGateway(zone)
+    deps = Deps(settings, SystemClock(), gateway, Database(make_engine(settings.database_url)))
+    shell = Shell(deps, gateway, user.lstrip("@").lower(), channel.lstrip("#").lower())
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(
+            f"PMO Bot shell on {settings.database_url} "
+            f"as {shell.user} in #{shell.channel} ({zone})."
+        )
+        print(SHELL_HELP)
+        shell.run(_prompted(shell), sys.stdout, echo=False)
+    else:
+        shell.run(sys.stdin, sys.stdout, echo=True)
+    return 0
+
+
+def _prompted(shell: Shell) -> Iterator[str]:
+    while True:
+        try:
+            yield input(f"{shell.user}@#{shell.channel}> ")
+        except EOFError:
+            print()
+            return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
@@ -16,6 +17,36 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 log = logging.getLogger(__name__)
+
+
+# Refusals that no retry will cure: the delivery is dropped (and logged) instead.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+    }
+)
+DELIVERY_EVENT = "pmo_delivery"  # message metadata type: marks a scheduled send by its key
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return not self.ok and self.error not in PERMANENT_ERRORS
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,15 @@ class SlackGateway(Protocol):
         self, channel: str, filename: str, content: bytes, title: str, comment: str
     ) -> bool:
         """Share a file in a channel (files_upload_v2: the external-upload methods)."""
+        ...
+
+    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
+        """A scheduled send: the message carries `key` in its metadata, so it can be found."""
+        ...
+
+    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+        """The message sent with `key` to `channel` (a user id means their DM) since `since`,
+        if Slack has it: how a send interrupted before it was recorded is settled."""
         ...
 
 
@@ -156,6 +196,42 @@ class WebApiGateway:
                 initial_comment=comment,
             ),
         )
+
+    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
+        metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error.response.status_code)
+            log.warning("send %s to %s refused: %s", key, channel, code)
+            return SendResult(ok=False, error=code)
+        except OSError as error:
+            log.warning("send %s to %s failed: %s", key, channel, error)
+            return SendResult(ok=False, error=type(error).__name__)
+        return SendResult(ok=True, channel=response.get("channel"), ts=response.get("ts"))
+
+    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+        try:
+            if channel.startswith(("U", "W")):
+                opened = self.client.conversations_open(users=channel)
+                channel = str((opened.get("channel") or {}).get("id") or channel)
+            history = self.client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+            )
+        except (SlackApiError, OSError) as error:
+            raise LookupError(f"cannot read {channel}'s history: {error}") from error
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == DELIVERY_EVENT and (
+                (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return SendResult(ok=True, channel=channel, ts=message.get("ts"))
+        return None
 
     def _ok(self, method: str, call: Callable[[], object]) -> bool:
         try:

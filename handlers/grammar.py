@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+from bot.dates import format_day
 from bot.domain import Kind, Rag
 from bot.errors import DateError, ParseError, UserError
 from bot.fields import FIELDS, PERSON_FIELD, FieldType, Value, field_by_key
+from bot.services.calendar import ESCALATION_MAX, ESCALATION_MIN, parse_clock
 from handlers.parsing import (
     Token,
     a_or_an,
@@ -42,6 +44,16 @@ VAGUE_DATES = frozenset(
 )
 _CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)>")
 NAME_MAX = 80
+PMO_ALIASES = {"reminder": "reminders", "holidays": "holiday", "ooo": "away"}
+SWITCH_WORDS = {"on": True, "enable": True, "off": False, "disable": False}
+ESCALATION_UNITS = frozenset(
+    {"", "day", "days", "working day", "working days", "business day", "business days"}
+)
+REMOVE_WORDS = frozenset({"remove", "rm", "delete", "del", "drop"})
+AWAY_OFF_WORDS = frozenset({"off", "back", "cancel", "clear"})
+AWAY_SHOW_WORDS = frozenset({"list", "ls", "show"})
+RANGE_WORDS = frozenset({"to", "until", "till", "til", "through", "thru", "-", "–", "—"})
+_ESCALATION_NUMBER = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,56 @@ class PortfolioCommand:
     pass
 
 
+@dataclass(frozen=True)
+class RemindersCommand:
+    """`/pmo reminders [on|off|time <hh:mm>|escalate <days>]`: with no setting, show them."""
+
+    enabled: bool | None = None
+    at: time | None = None
+    escalation_days: int | None = None
+    project: str | None = None
+
+    @property
+    def is_show(self) -> bool:
+        return self.enabled is None and self.at is None and self.escalation_days is None
+
+
+@dataclass(frozen=True)
+class AddHoliday:
+    day: date
+    name: str | None = None
+    workspace_wide: bool = False
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class ListHolidays:
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveHoliday:
+    day: date
+    workspace_wide: bool = False
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class SetAway:
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class EndAway:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowAway:
+    pass
+
+
 ItemCommand = (
     Help
     | OpenAddForm
@@ -143,7 +205,19 @@ ItemCommand = (
     | ReopenItem
     | SupersedeDecision
 )
-PmoCommand = Help | ProjectCommand | StatusCommand | PortfolioCommand
+PmoCommand = (
+    Help
+    | ProjectCommand
+    | StatusCommand
+    | PortfolioCommand
+    | RemindersCommand
+    | AddHoliday
+    | ListHolidays
+    | RemoveHoliday
+    | SetAway
+    | EndAway
+    | ShowAway
+)
 
 
 @dataclass
@@ -439,8 +513,9 @@ def _natural_person(free: list[Token]) -> tuple[str | None, list[Token]]:
     return None, free
 
 
-def parse_pmo_command(text: str) -> PmoCommand:
-    """Parse `/pmo …` text."""
+def parse_pmo_command(text: str, *, now: datetime | None = None) -> PmoCommand:
+    """Parse `/pmo …` text. `now` (aware, in the person's zone) is what dates are read against:
+    the commands that take dates (`holiday add`, `away friday`) need it."""
     try:
         tokens = tokenize(text)
     except UserError as error:
@@ -449,6 +524,7 @@ def parse_pmo_command(text: str) -> PmoCommand:
     word = tokens[0].text.lower() if tokens and tokens[0].is_word else ""
     if not tokens or word in ("help", "?"):
         return Help(None)
+    word = PMO_ALIASES.get(word, word)
     if word not in PMO_USAGE:
         overview = pmo_overview()
         raise ParseError(
@@ -458,12 +534,12 @@ def parse_pmo_command(text: str) -> PmoCommand:
         )
     usage = PMO_USAGE[word]
     try:
-        return _parse_pmo(word, _split_args(text, tokens[1:]))
+        return _parse_pmo(word, _split_args(text, tokens[1:]), now)
     except UserError as error:
         raise error.with_usage(usage.usage, usage.example) from None
 
 
-def _parse_pmo(sub: str, args: _Args) -> PmoCommand:
+def _parse_pmo(sub: str, args: _Args, now: datetime | None) -> PmoCommand:
     if sub == "project":
         if args.project:
             raise ParseError("Give the project's name as words: `/pmo project Apollo`.")
@@ -480,6 +556,12 @@ def _parse_pmo(sub: str, args: _Args) -> PmoCommand:
             extra = clip(args.tokens[0].text)
             raise ParseError(f"`portfolio` takes nothing more; I don't know what “{extra}” is.")
         return PortfolioCommand()
+    if sub == "reminders":
+        return _reminders(args)
+    if sub == "holiday":
+        return _holiday(args, now)
+    if sub == "away":
+        return _away(args, now)
     return Help(None)
 
 
@@ -496,3 +578,168 @@ def _status(args: _Args) -> StatusCommand:
     if reason is not None:
         check_length("reason", reason, REASON_MAX)
     return StatusCommand(rag, reason, args.project)
+
+
+# -- /pmo reminders, holiday, away ---------------------------------------------------------------
+
+
+def _reminders(args: _Args) -> RemindersCommand:
+    if not args.tokens:
+        return RemindersCommand(project=args.project)
+    head, rest = args.tokens[0], args.tokens[1:]
+    word = head.text.lower() if head.is_word else ""
+    if word in SWITCH_WORDS:
+        _nothing_after(rest, f"reminders {word}")
+        return RemindersCommand(enabled=SWITCH_WORDS[word], project=args.project)
+    if word in ("time", "at"):
+        if not rest:
+            raise ParseError("Say at what time, such as `09:30` or `9:30am`.")
+        return RemindersCommand(at=parse_clock(free_text(args.raw, rest)), project=args.project)
+    if word in ("escalate", "escalation"):
+        return RemindersCommand(escalation_days=_escalation_days(rest), project=args.project)
+    raise ParseError(
+        f"`reminders` takes on, off, `time <hh:mm>` or `escalate <days>`, not “{clip(head.text)}”."
+    )
+
+
+def _escalation_days(tokens: list[Token]) -> int:
+    between = f"{ESCALATION_MIN} to {ESCALATION_MAX}"
+    head = tokens[0] if tokens else None
+    if head is None or not head.is_word or not _ESCALATION_NUMBER.fullmatch(head.text):
+        shown = f", not “{clip(head.text)}”" if head is not None else ""
+        raise ParseError(
+            f"`escalate` takes how many working days overdue an action is raised in the "
+            f"channel: {between}{shown}."
+        )
+    unit = " ".join(t.text.lower() for t in tokens[1:])
+    if any(not t.is_word for t in tokens[1:]) or unit not in ESCALATION_UNITS:
+        raise ParseError(
+            f"`escalate {head.text}` takes nothing more than `days`, not “{clip(unit)}”."
+        )
+    days = int(head.text)
+    if not ESCALATION_MIN <= days <= ESCALATION_MAX:
+        raise ParseError(f"Escalate after {between} working days overdue; {days} is out of range.")
+    return days
+
+
+def _holiday(args: _Args, now: datetime | None) -> AddHoliday | ListHolidays | RemoveHoliday:
+    if not args.tokens:
+        return ListHolidays(args.project)
+    head, rest = args.tokens[0], args.tokens[1:]
+    word = head.text.lower() if head.is_word else ""
+    word = "remove" if word in REMOVE_WORDS else SUBCOMMAND_ALIASES.get(word, word)
+    if word == "list":
+        _nothing_after(rest, "holiday list")
+        return ListHolidays(args.project)
+    if word not in ("add", "remove"):
+        raise ParseError(f"`holiday` takes add, list or remove, not “{clip(head.text)}”.")
+    workspace_wide, rest = _take_all(rest)
+    if workspace_wide and args.project:
+        raise ParseError("`all` means the whole workspace: leave out `project:`.")
+    if not rest:
+        raise ParseError(f"Say which day, such as `/pmo holiday {word} dec 24`.")
+    day, rest = _leading_day(rest, _needed(now), "A holiday")
+    if word == "remove":
+        if rest:
+            raise ParseError(
+                f"`holiday remove` takes a date and `all` at most; "
+                f"I don't know what “{clip(rest[0].text)}” is."
+            )
+        return RemoveHoliday(day, workspace_wide, args.project)
+    name = free_text(args.raw, rest) or None
+    if name is not None:
+        check_length("holiday name", name, NAME_MAX)
+    return AddHoliday(day, name, workspace_wide, args.project)
+
+
+def _take_all(tokens: list[Token]) -> tuple[bool, list[Token]]:
+    """A lone `all` first or last (the whole workspace), and the tokens without it."""
+
+    def is_all(token: Token) -> bool:
+        return token.is_word and token.text.lower() == "all"
+
+    if tokens and is_all(tokens[-1]):
+        return True, tokens[:-1]
+    if tokens and is_all(tokens[0]):
+        return True, tokens[1:]
+    return False, tokens
+
+
+def _leading_day(tokens: list[Token], now: datetime, what: str) -> tuple[date, list[Token]]:
+    """The date the tokens start with (its words, as long a run as reads as one), and the rest."""
+    words = _words_from(tokens, 0)
+    if not words:
+        raise ParseError(f"Give the date first, such as `dec 24`, not “{clip(tokens[0].text)}”.")
+    value, used = parse_date_run(words, now)
+    return _whole_day(value, what), tokens[used:]
+
+
+def _whole_day(value: date | datetime, what: str) -> date:
+    if isinstance(value, datetime):
+        raise ParseError(f"{what} is whole days: give the date without a time of day.")
+    return value
+
+
+def _away(args: _Args, now: datetime | None) -> SetAway | EndAway | ShowAway:
+    if args.project:
+        raise ParseError("Away is about you, in every project: leave out `project:`.")
+    tokens = args.tokens
+    if not tokens:
+        return ShowAway()
+    word = tokens[0].text.lower() if tokens[0].is_word else ""
+    if word in AWAY_SHOW_WORDS | AWAY_OFF_WORDS:
+        _nothing_after(tokens[1:], f"away {word}")
+        return EndAway() if word in AWAY_OFF_WORDS else ShowAway()
+    now = _needed(now)
+    split = next(
+        (i for i, t in enumerate(tokens) if t.is_word and t.text.lower() in RANGE_WORDS), None
+    )
+    first_words = tokens if split is None else tokens[:split]
+    last_words = [] if split is None else tokens[split + 1 :]
+    # `until friday` (nothing before the range word) starts today.
+    starts_on = _away_day(first_words, now) if first_words else now.date()
+    if split is None:
+        return SetAway(starts_on, starts_on)
+    if not last_words:
+        raise ParseError(f"Say the last day after “{tokens[split].text}”, such as `to friday`.")
+    return SetAway(starts_on, _last_away_day(last_words, starts_on, now))
+
+
+def _away_day(tokens: list[Token], now: datetime) -> date:
+    if any(not t.is_word for t in tokens):
+        bad = next(t for t in tokens if not t.is_word)
+        raise ParseError(
+            f"Give days as dates such as `friday` or `2027-01-15`, not “{clip(bad.text)}”."
+        )
+    return _whole_day(_date_words(_Args("", tokens), now), "Away")
+
+
+def _last_away_day(tokens: list[Token], starts_on: date, now: datetime) -> date:
+    """The last day, read like any date; when that falls before the first day, read from the
+    first day instead if that gives a day within the week after it, so `monday to friday` on a
+    Thursday is the coming week. Anything else before the first day is refused, naming both."""
+    ends_on = _away_day(tokens, now)  # before today: refused as past, which says so
+    if ends_on >= starts_on:
+        return ends_on
+    from_first = datetime.combine(starts_on, time(0), now.tzinfo)
+    try:
+        later = _away_day(tokens, from_first)
+    except DateError:
+        later = None
+    if later is not None and starts_on <= later < starts_on + timedelta(weeks=1):
+        return later
+    shown = [format_day(day, today=now.date()) for day in (ends_on, starts_on)]
+    raise ParseError(f"The last day, {shown[0]}, is before the first, {shown[1]}.")
+
+
+def _nothing_after(tokens: list[Token], what: str) -> None:
+    if tokens:
+        raise ParseError(
+            f"`{what}` takes nothing more; I don't know what “{clip(tokens[0].text)}” is."
+        )
+
+
+def _needed(now: datetime | None) -> datetime:
+    if now is None:
+        raise ValueError("reading a date needs `now`, in the person's time zone")
+    return now

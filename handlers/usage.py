@@ -148,6 +148,23 @@ PMO_USAGE: dict[str, Usage] = {
         "set the RAG (a reason is needed for amber and red), or show it",
     ),
     "portfolio": Usage("/pmo portfolio", "/pmo portfolio", "every project: RAG, risks, overdue"),
+    "reminders": Usage(
+        "/pmo reminders [on|off|time <hh:mm>|escalate <days>] [project:<slug>]",
+        "/pmo reminders time 9:30am",
+        "owners' daily reminders (default on, 09:00 their time) and after how many working "
+        "days an overdue action is raised in the channel (default 3); alone, shows them",
+    ),
+    "holiday": Usage(
+        "/pmo holiday add <date> [name] [all] | list | remove <date> [all] [project:<slug>]",
+        "/pmo holiday add dec 24 Christmas Eve",
+        "days nobody is prompted or pinged, for this project or (`all`) the whole workspace",
+    ),
+    "away": Usage(
+        "/pmo away <date> [to <date>] | off",
+        "/pmo away friday to next wednesday",
+        "you're out of office, both days included (`monday to friday`: the coming one; "
+        "overlapping periods merge): no prompts or pings; `off` ends it; alone, shows yours",
+    ),
     "help": Usage("/pmo help", "/pmo help", "everything, briefly"),
 }
 
@@ -171,12 +188,12 @@ def pmo_overview() -> Usage:
 
 def help_text() -> str:
     """`/pmo help`: every command, briefly."""
-    sections = [("*Projects and status*", pmo_overview().usage)]
+    sections = [("*Projects, status, reminders and days off*", pmo_overview().usage)]
     for kind in Kind:
         overview = kind_overview(kind)
         sections.append((f"*{kind.command}* — {overview.summary}", overview.usage))
     body = "\n\n".join(f"{title}\n{text}" for title, text in sections)
     return (
         body + "\n\nDates: `friday`, `tomorrow 5pm`, `in 3 days`, `eow`, `eom`, `Q3`, `2027-01-15`."
-        " Ids in any case: `r12`, `R-12`, `#R-12`."
+        " Times of day: `09:30`, `9:30am`, `5pm`. Ids in any case: `r12`, `R-12`, `#R-12`."
     )

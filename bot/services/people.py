@@ -30,7 +30,7 @@ def timezone_of(deps: Deps, actor: Actor, user_id: str | None = None) -> str:
         if cached is not None and now - cached.fetched_at < PROFILE_TTL:
             return cached.timezone
     fetched = deps.slack.user_info(user_id)
-    if fetched is None or not _valid_zone(fetched.timezone):
+    if fetched is None or not valid_zone(fetched.timezone):
         if fetched is not None:
             log.warning("users.info gave %s an unknown zone %r", user_id, fetched.timezone)
         return cached.timezone if cached is not None else FALLBACK_TZ
@@ -41,7 +41,7 @@ def timezone_of(deps: Deps, actor: Actor, user_id: str | None = None) -> str:
     return zone
 
 
-def _valid_zone(name: str | None) -> bool:
+def valid_zone(name: str | None) -> bool:
     if not name:
         return False
     try:
@@ -55,7 +55,7 @@ def remember_profile(
     deps: Deps, actor: Actor, user_id: str, name: str | None, timezone: str | None
 ) -> bool:
     """Store a profile Slack pushed to us (user_change); False when its zone is unusable."""
-    if not _valid_zone(timezone):
+    if not valid_zone(timezone):
         return False
     assert timezone is not None
     now = deps.clock.now()

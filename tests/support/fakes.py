@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from bot.slack import SlackUser
+from bot.slack import SendResult, SlackUser
 
 
 @dataclass
@@ -17,6 +18,8 @@ class RecordingGateway:
     down: bool = False
     lookups: list[str] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     def user_info(self, user_id: str) -> SlackUser | None:
         self.lookups.append(user_id)
@@ -66,6 +69,24 @@ class RecordingGateway:
             comment=comment,
         )
         return sent is not None
+
+    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> SendResult:
+        """Scheduled sends; `refusals` (Slack error codes) answer the next sends, in order."""
+        if self.down or self.refusals:
+            error = self.refusals.pop(0) if self.refusals else "ratelimited"
+            self.refused.append((key, error))
+            return SendResult(ok=False, error=error)
+        ts = self._record("send", channel=channel, text=text, blocks=blocks, key=key)
+        return SendResult(ok=True, channel=f"D{channel}", ts=ts)
+
+    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+        for post in self.posts:
+            if post.get("key") == key:
+                return SendResult(ok=True, channel=f"D{channel}", ts="found")
+        return None
+
+    def sent_keys(self) -> list[str]:
+        return [post["key"] for post in self.posts if post["kind"] == "send"]
 
     def _record(self, kind: str, **call: Any) -> str | None:
         if self.down:

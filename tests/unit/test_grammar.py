@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,17 +16,24 @@ from bot.domain import Kind, Rag
 from bot.errors import DateError, ParseError, UserError
 from bot.fields import Value
 from handlers.grammar import (
+    AddHoliday,
     AddItem,
     CloseItem,
+    EndAway,
     ExportItems,
     Help,
     ItemCommand,
+    ListHolidays,
     ListItems,
     OpenAddForm,
     PmoCommand,
     PortfolioCommand,
     ProjectCommand,
+    RemindersCommand,
+    RemoveHoliday,
     ReopenItem,
+    SetAway,
+    ShowAway,
     ShowItem,
     StatusCommand,
     SupersedeDecision,
@@ -449,7 +456,7 @@ def test_every_pmo_usage_example_parses(sub: str) -> None:
     command, _, text = PMO_USAGE[sub].example.partition(" ")
 
     assert command == "/pmo"
-    parse_pmo_command(text)
+    parse_pmo_command(text, now=NOW)
 
 
 # -- refused item commands ---------------------------------------------------------------------
@@ -808,6 +815,312 @@ def test_pmo_commands_refused(text: str, message: str, sub: str | None) -> None:
     assert (caught.value.usage, caught.value.example) == (taught.usage, taught.example)
 
 
+# -- /pmo reminders, holiday, away ---------------------------------------------------------------
+
+XMAS_EVE, XMAS = date(2026, 12, 24), date(2026, 12, 25)
+NEXT_MON, NEXT_WED, NEXT_FRI = date(2026, 11, 23), date(2026, 11, 25), date(2026, 11, 27)
+
+CALENDAR_ACCEPTED: list[tuple[str, str, PmoCommand]] = [
+    ("reminders-show", "reminders", RemindersCommand()),
+    ("reminders-show-project", "reminders project:apollo", RemindersCommand(project="apollo")),
+    ("reminder-alias", "reminder", RemindersCommand()),
+    ("reminders-on", "reminders on", RemindersCommand(enabled=True)),
+    ("reminders-off-upper", "Reminders OFF", RemindersCommand(enabled=False)),
+    ("reminders-disable", "reminders disable", RemindersCommand(enabled=False)),
+    (
+        "reminders-off-project-first",
+        "reminders project:hermes off",
+        RemindersCommand(enabled=False, project="hermes"),
+    ),
+    ("time-24h", "reminders time 09:30", RemindersCommand(at=time(9, 30))),
+    ("time-no-zero", "reminders time 9:30", RemindersCommand(at=time(9, 30))),
+    ("time-am", "reminders time 9:30am", RemindersCommand(at=time(9, 30))),
+    ("time-am-apart", "reminders time 9:30 am", RemindersCommand(at=time(9, 30))),
+    ("time-pm", "reminders time 5pm", RemindersCommand(at=time(17, 0))),
+    ("time-at", "reminders at 17:15", RemindersCommand(at=time(17, 15))),
+    ("time-noon", "reminders time noon", RemindersCommand(at=time(12, 0))),
+    (
+        "time-project",
+        "reminders time 08:00 project:apollo",
+        RemindersCommand(at=time(8, 0), project="apollo"),
+    ),
+    ("escalate", "reminders escalate 5", RemindersCommand(escalation_days=5)),
+    ("escalate-1", "reminders escalate 1", RemindersCommand(escalation_days=1)),
+    ("escalate-30", "reminders escalate 30", RemindersCommand(escalation_days=30)),
+    ("escalate-days", "reminders escalate 5 days", RemindersCommand(escalation_days=5)),
+    (
+        "escalate-working-days",
+        "reminders escalation 2 working days",
+        RemindersCommand(escalation_days=2),
+    ),
+    ("holiday-alone-lists", "holiday", ListHolidays()),
+    ("holiday-list", "holiday list", ListHolidays()),
+    ("holidays-ls", "holidays ls", ListHolidays()),
+    ("holiday-list-project", "holiday list project:apollo", ListHolidays("apollo")),
+    ("holiday-add-iso", "holiday add 2026-12-25", AddHoliday(XMAS)),
+    (
+        "holiday-add-named",
+        "holiday add dec 24 Christmas Eve",
+        AddHoliday(XMAS_EVE, "Christmas Eve"),
+    ),
+    (
+        "holiday-add-day-month-named",
+        "holiday add 25 December Christmas Day",
+        AddHoliday(XMAS, "Christmas Day"),
+    ),
+    ("holiday-add-all", "holiday add dec 25 all", AddHoliday(XMAS, workspace_wide=True)),
+    (
+        "holiday-add-named-all",
+        "holiday add dec 25 Christmas all",
+        AddHoliday(XMAS, "Christmas", workspace_wide=True),
+    ),
+    ("holiday-add-all-first", "holiday add all dec 25", AddHoliday(XMAS, workspace_wide=True)),
+    (
+        "holiday-add-quoted-all-is-a-name",
+        'holiday add dec 25 "fun for all"',
+        AddHoliday(XMAS, "fun for all"),
+    ),
+    ("holiday-add-today", "holiday add today", AddHoliday(date(2026, 11, 19))),
+    (
+        "holiday-add-weekday-name",
+        "holiday add next monday team offsite",
+        AddHoliday(NEXT_MON, "team offsite"),
+    ),
+    (
+        "holiday-new-year-next-year",
+        "holiday add jan 1 New Year's Day",
+        AddHoliday(date(2027, 1, 1), "New Year's Day"),
+    ),
+    (
+        "holiday-add-project",
+        "holiday add dec 24 project:apollo Eve",
+        AddHoliday(XMAS_EVE, "Eve", project="apollo"),
+    ),
+    ("holiday-remove", "holiday remove dec 24", RemoveHoliday(XMAS_EVE)),
+    ("holiday-rm-all", "holiday rm 2026-12-25 all", RemoveHoliday(XMAS, workspace_wide=True)),
+    ("holiday-delete", "holiday delete dec 24", RemoveHoliday(XMAS_EVE)),
+    ("away-alone-shows", "away", ShowAway()),
+    ("away-show", "away show", ShowAway()),
+    ("away-off", "away off", EndAway()),
+    ("away-back", "away back", EndAway()),
+    ("ooo-alias", "ooo tomorrow", SetAway(FRI, FRI)),
+    ("away-one-day", "away friday", SetAway(FRI, FRI)),
+    ("away-today", "away today", SetAway(date(2026, 11, 19), date(2026, 11, 19))),
+    ("away-range", "away friday to next wednesday", SetAway(FRI, NEXT_WED)),
+    ("away-coming-week", "away monday to friday", SetAway(NEXT_MON, NEXT_FRI)),
+    ("away-wed-to-mon", "away wednesday to monday", SetAway(NEXT_WED, date(2026, 11, 30))),
+    ("away-same-day", "away friday to friday", SetAway(FRI, FRI)),
+    (
+        "away-over-new-year",
+        "away dec 21 to jan 4",
+        SetAway(date(2026, 12, 21), date(2027, 1, 4)),
+    ),
+    ("away-until", "away until friday", SetAway(date(2026, 11, 19), FRI)),
+    ("away-dash", "away friday - monday", SetAway(FRI, NEXT_MON)),
+    (
+        "away-relative-both",
+        "away in 2 weeks to in 3 weeks",
+        SetAway(date(2026, 12, 3), date(2026, 12, 10)),
+    ),
+    ("away-through", "away next week through end of next week", SetAway(NEXT_MON, NEXT_FRI)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [c[1:] for c in CALENDAR_ACCEPTED],
+    ids=[c[0] for c in CALENDAR_ACCEPTED],
+)
+def test_calendar_commands(text: str, expected: PmoCommand) -> None:
+    assert parse_pmo_command(text, now=NOW) == expected
+
+
+def test_reading_days_without_now_is_a_programming_error() -> None:
+    assert parse_pmo_command("reminders time 9:30") == RemindersCommand(at=time(9, 30))
+    assert parse_pmo_command("away off") == EndAway()
+    with pytest.raises(ValueError, match="needs `now`"):
+        parse_pmo_command("away friday")
+
+
+# (id, text, error type, start of the message, subcommand whose usage it teaches)
+CALENDAR_REFUSED: list[tuple[str, str, type[UserError], str, str]] = [
+    (
+        "reminders-unknown",
+        "reminders maybe",
+        ParseError,
+        "`reminders` takes on, off, `time <hh:mm>` or `escalate <days>`, not “maybe”.",
+        "reminders",
+    ),
+    (
+        "reminders-on-extra",
+        "reminders on please",
+        ParseError,
+        "`reminders on` takes nothing more",
+        "reminders",
+    ),
+    ("time-missing", "reminders time", ParseError, "Say at what time", "reminders"),
+    (
+        "time-25",
+        "reminders time 25:00",
+        ParseError,
+        "“25:00” isn't a time of day: hours go from 0 to 23",
+        "reminders",
+    ),
+    ("time-13pm", "reminders time 13pm", ParseError, "“13pm” isn't a time of day", "reminders"),
+    ("time-bare-hour", "reminders time 9", ParseError, "“9” needs minutes", "reminders"),
+    (
+        "time-nonsense",
+        "reminders time whenever",
+        ParseError,
+        "I couldn't read “whenever” as a time of day.",
+        "reminders",
+    ),
+    (
+        "escalate-missing",
+        "reminders escalate",
+        ParseError,
+        "`escalate` takes how many",
+        "reminders",
+    ),
+    (
+        "escalate-off",
+        "reminders escalate off",
+        ParseError,
+        "`escalate` takes how many",
+        "reminders",
+    ),
+    (
+        "escalate-zero",
+        "reminders escalate 0",
+        ParseError,
+        "Escalate after 1 to 30 working days overdue; 0 is out of range.",
+        "reminders",
+    ),
+    ("escalate-31", "reminders escalate 31", ParseError, "Escalate after 1 to 30", "reminders"),
+    ("escalate-negative", "reminders escalate -2", ParseError, "`escalate` takes", "reminders"),
+    ("escalate-decimal", "reminders escalate 2.5", ParseError, "`escalate` takes", "reminders"),
+    ("escalate-digits", "reminders escalate ٣", ParseError, "`escalate` takes", "reminders"),
+    (
+        "escalate-weeks",
+        "reminders escalate 2 weeks",
+        ParseError,
+        "`escalate 2` takes nothing more than `days`",
+        "reminders",
+    ),
+    (
+        "holiday-unknown",
+        "holiday christmas",
+        ParseError,
+        "`holiday` takes add, list or remove",
+        "holiday",
+    ),
+    ("holiday-add-no-date", "holiday add", ParseError, "Say which day", "holiday"),
+    ("holiday-add-only-all", "holiday add all", ParseError, "Say which day", "holiday"),
+    (
+        "holiday-add-name-first",
+        "holiday add Christmas dec 25",
+        DateError,
+        "I couldn't read “Christmas",
+        "holiday",
+    ),
+    (
+        "holiday-add-past",
+        "holiday add yesterday",
+        DateError,
+        "“yesterday” is in the past",
+        "holiday",
+    ),
+    (
+        "holiday-add-time",
+        "holiday add dec 24 5pm",
+        ParseError,
+        "A holiday is whole days",
+        "holiday",
+    ),
+    (
+        "holiday-add-all-and-project",
+        "holiday add dec 25 all project:apollo",
+        ParseError,
+        "`all` means the whole workspace",
+        "holiday",
+    ),
+    (
+        "holiday-add-quoted-date",
+        'holiday add "dec 25"',
+        ParseError,
+        "Give the date first",
+        "holiday",
+    ),
+    (
+        "holiday-name-too-long",
+        "holiday add dec 25 " + "n" * 81,
+        ParseError,
+        "The holiday name is 81 characters; the most is 80.",
+        "holiday",
+    ),
+    (
+        "holiday-remove-extra",
+        "holiday remove dec 25 Christmas",
+        ParseError,
+        "`holiday remove` takes a date and `all` at most",
+        "holiday",
+    ),
+    (
+        "holiday-list-extra",
+        "holiday list all",
+        ParseError,
+        "`holiday list` takes nothing more",
+        "holiday",
+    ),
+    ("away-nonsense", "away someday", DateError, "I couldn't read “someday”", "away"),
+    ("away-past", "away 2020-01-01", DateError, "“2020-01-01” is in the past", "away"),
+    (
+        "away-end-before-start",
+        "away 2026-12-21 to 2026-12-20",
+        ParseError,
+        "The last day, Sun 20 Dec, is before the first, Mon 21 Dec.",
+        "away",
+    ),
+    (
+        "away-end-a-year-back",
+        "away dec 28 to dec 24",
+        ParseError,
+        "The last day, Thu 24 Dec, is before the first, Mon 28 Dec.",
+        "away",
+    ),
+    ("away-end-past", "away friday to yesterday", DateError, "“yesterday” is in the past", "away"),
+    ("away-no-end", "away friday to", ParseError, "Say the last day after “to”", "away"),
+    ("away-time", "away friday 5pm", ParseError, "Away is whole days", "away"),
+    (
+        "away-extra-words",
+        "away friday for a trip",
+        DateError,
+        "I read “friday” as the date but not “for a trip”.",
+        "away",
+    ),
+    ("away-mention", f"away {BOB}", ParseError, "Give days as dates", "away"),
+    ("away-project", "away friday project:apollo", ParseError, "Away is about you", "away"),
+    ("away-off-extra", "away off now", ParseError, "`away off` takes nothing more", "away"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "message", "sub"),
+    [c[1:] for c in CALENDAR_REFUSED],
+    ids=[c[0] for c in CALENDAR_REFUSED],
+)
+def test_calendar_commands_refused(
+    text: str, error: type[UserError], message: str, sub: str
+) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_pmo_command(text, now=NOW)
+
+    assert type(caught.value) is error
+    assert caught.value.message.startswith(message)
+    taught = PMO_USAGE[sub]
+    assert (caught.value.usage, caught.value.example) == (taught.usage, taught.example)
+
+
 # -- no input crashes the parsers --------------------------------------------------------------
 
 VOCABULARY = [
@@ -826,6 +1139,7 @@ VOCABULARY = [
     *("friday", "tomorrow", "next", "eom", "in", "3", "days", "by", "due", "on", "15", "Jan"),
     *("2027-01-15", "5pm", "at", "9:30", "yesterday", "someday", "1 Jan 2020", "2040-01-01"),
     *("green", "amber", "red", "g", "yellow"),
+    *("to", "until", "all", "off", "on", "time", "escalate", "remove", "-", "9:30am", "25:00"),
 ]
 vocabulary_text = st.lists(st.sampled_from(VOCABULARY) | st.text(max_size=4), max_size=12).map(
     " ".join
@@ -861,7 +1175,7 @@ def test_any_text_is_an_item_command_or_a_user_error(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(text=any_text)
 def test_any_text_is_a_pmo_command_or_a_user_error(text: str) -> None:
-    _parses_or_refuses_helpfully(lambda: parse_pmo_command(text))
+    _parses_or_refuses_helpfully(lambda: parse_pmo_command(text, now=NOW))
 
 
 @settings(max_examples=300, deadline=None)
@@ -899,3 +1213,18 @@ def test_due_at_the_end_must_be_a_date_but_due_in_prose_is_text() -> None:
 def test_due_yesterday_is_refused_as_past_not_taken_as_prose() -> None:
     with pytest.raises(DateError, match="in the past"):
         parse(A, "add send contract <@U0BOB|bob> due yesterday")
+
+
+CALENDAR_HEADS = [
+    *("reminders", "reminders time", "reminders escalate", "holiday", "holiday add"),
+    *("holiday remove", "away", "away friday to"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.sampled_from(CALENDAR_HEADS),
+    rest=st.lists(st.sampled_from(VOCABULARY) | st.text(max_size=4), max_size=8),
+)
+def test_any_calendar_text_parses_or_is_refused_helpfully(head: str, rest: list[str]) -> None:
+    _parses_or_refuses_helpfully(lambda: parse_pmo_command(" ".join([head, *rest]), now=NOW))

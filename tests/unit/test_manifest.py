@@ -213,6 +213,10 @@ def test_the_bot_asks_for_no_scope_it_does_not_use(manifest: dict[str, Any]) -> 
         "users:read",  # users.info time zones; user_change
         "app_mentions:read",  # app_mention
         "files:write",  # the CSV export
+        "im:write",  # conversations.open: settle an interrupted reminder
+        "im:history",  # conversations.history in a DM: the same
+        "channels:history",  # ... and of an escalation in a public channel
+        "groups:history",  # ... or a private one
     }
     needed_by_events = {scope for scope in BOT_EVENTS.values() if scope}
     assert needed_by_events <= set(BOT_SCOPES)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -55,3 +57,62 @@ def test_unreachable_slack_is_a_logged_none(caplog: pytest.LogCaptureFixture) ->
     gateway = WebApiGateway(make_web_client("xoxb-test", "http://127.0.0.1:9/api/"))
     assert gateway.user_info("U0BOB") is None
     assert "users.info failed" in caplog.text
+
+
+def test_a_scheduled_send_carries_its_key_in_metadata(fake: FakeSlackWebAPI) -> None:
+    result = gateway_for(fake).send("U0BOB", "Your reminder", [], "reminder:T1:U0BOB:2026-11-23")
+
+    assert (result.ok, result.retryable) == (True, False)
+    assert result.ts
+    call = fake.calls_to("chat.postMessage")[0]
+    metadata = call.params["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata == {
+        "event_type": "pmo_delivery",
+        "event_payload": {"key": "reminder:T1:U0BOB:2026-11-23"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [("channel_not_found", False), ("not_in_channel", False), ("internal_error", True)],
+    ids=["gone", "kicked", "slack-trouble"],
+)
+def test_refusals_say_whether_a_retry_can_help(
+    fake: FakeSlackWebAPI, error: str, retryable: bool
+) -> None:
+    fake.fail_next("chat.postMessage", status=200, error=error)
+    result = gateway_for(fake).send("C0APOLLO", "late!", [], "escalation:T1:A-7:2026-11-20")
+    assert (result.ok, result.error, result.retryable) == (False, error, retryable)
+
+
+def test_a_rate_limit_that_outlasts_the_retries_is_retryable(fake: FakeSlackWebAPI) -> None:
+    fake.fail_next("chat.postMessage", n=4, status=429, retry_after=0)
+    result = gateway_for(fake).send("U0BOB", "hi", [], "k")
+    assert (result.ok, result.retryable) == (False, True)
+    assert len(fake.calls_to("chat.postMessage")) == 4  # the first try and three retries
+
+
+def test_find_sent_looks_for_the_key_in_the_dm_history(fake: FakeSlackWebAPI) -> None:
+    fake.set_response("conversations.open", {"ok": True, "channel": {"id": "D0BOB"}})
+    meta = {"event_type": "pmo_delivery", "event_payload": {"key": "reminder:T1:U0BOB:d"}}
+    messages = [{"ts": "1.1", "text": "other"}, {"ts": "1.2", "text": "r", "metadata": meta}]
+    fake.set_response("conversations.history", {"ok": True, "messages": messages})
+    since = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    gateway = gateway_for(fake)
+
+    found = gateway.find_sent("U0BOB", "reminder:T1:U0BOB:d", since)
+    missing = gateway.find_sent("U0BOB", "reminder:T1:U0BOB:other-day", since)
+
+    assert found is not None
+    assert (found.channel, found.ts) == ("D0BOB", "1.2")
+    assert missing is None
+    history = fake.calls_to("conversations.history")[0]
+    assert history.params["channel"] == "D0BOB"
+    assert float(history.params["oldest"]) == since.timestamp()
+
+
+def test_find_sent_raises_when_history_cannot_be_read(fake: FakeSlackWebAPI) -> None:
+    fake.fail_next("conversations.history", status=200, error="missing_scope")
+    with pytest.raises(LookupError, match="missing_scope"):
+        gateway_for(fake).find_sent("C0APOLLO", "k", datetime(2026, 11, 23, tzinfo=UTC))

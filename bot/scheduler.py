@@ -1,0 +1,77 @@
+"""`pmo-bot worker`: APScheduler with one interval job, the tick; the database is the memory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+from types import FrameType
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+)
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.deps import Deps
+from bot.services.tick import Pacer, TickReport, run_tick
+from handlers.blocks.reminders import render_due
+
+log = logging.getLogger("pmo_bot.worker")
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> TickReport:
+    """One pass, with the renderer the worker uses."""
+    return run_tick(deps, render_due, worker=worker_id(), dry_run=dry_run, pacer=pacer)
+
+
+def build_scheduler(deps: Deps) -> BlockingScheduler:
+    """One job: the tick, every PMO_TICK_SECONDS, never two at once, missed runs merged."""
+    seconds = deps.settings.tick_seconds
+    scheduler = BlockingScheduler(timezone="UTC")
+    pacer = Pacer(per_second=deps.settings.send_rate)
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(seconds=seconds, timezone="UTC"),
+        kwargs={"deps": deps, "pacer": pacer},
+        id="tick",
+        name="scheduler pass",
+        coalesce=True,  # after a stall, one pass catches up; the database knows what is owed
+        max_instances=1,
+        misfire_grace_time=seconds,
+        next_run_time=deps.clock.now(),
+    )
+    scheduler.add_listener(
+        _on_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
+    )
+    return scheduler
+
+
+def run_worker(deps: Deps) -> None:
+    scheduler = build_scheduler(deps)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the current pass, then stopping", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("worker %s: a pass every %ss", worker_id(), deps.settings.tick_seconds)
+    scheduler.start()
+
+
+def _on_trouble(event: JobExecutionEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        log.warning("a pass was missed (due %s): the next one catches up", event.scheduled_run_time)
+    elif event.code == EVENT_JOB_MAX_INSTANCES:
+        log.warning("a pass is still running; this one is skipped")
+    else:
+        log.error("a pass failed: %s", event.exception, exc_info=event.exception)

@@ -1,0 +1,133 @@
+"""Pure rendering of scheduled sends: a person's daily reminder DM and a late action's escalation.
+
+Items carry the same controls as everywhere (Done, Snooze, Reassign; Update, Close), so a click
+in the DM is handled by the one controls route and patches this message with chat.update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+
+from bot.dates import format_day
+from bot.domain import Due, EscalationDue, Item, ProjectSection, ReminderDue
+from handlers.blocks.controls import item_controls
+from handlers.blocks.items import summary_line
+from handlers.blocks.reply import as_dicts, context, section
+from handlers.blocks.text import Viewer, escape, mention, plural
+from handlers.ids import item_block
+
+MESSAGE_BLOCKS = 50
+WITH_CONTROLS = 15  # items shown with their buttons; the rest are listed as plain lines
+LINES_MAX = 2800
+GROUPS = (
+    ("overdue", ":warning: Overdue"),
+    ("today", ":calendar: Due today"),
+    ("tomorrow", ":soon: Due tomorrow"),
+    ("reviews", ":mag: Due for review"),
+)
+
+
+def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks for a scheduled send (the tick's renderer)."""
+    if isinstance(due, ReminderDue):
+        return render_reminder(due, Viewer(now, due.timezone))
+    return render_escalation(due, Viewer(now, due.item.project.timezone))
+
+
+def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
+    day = format_day(due.local_day)
+    blocks: list[Block] = [HeaderBlock(text=f"Your PMO reminder for {day}")]
+    budget = WITH_CONTROLS
+    rest: list[str] = []
+    for number, project_section in enumerate(due.sections):
+        if budget <= 0 or len(blocks) > MESSAGE_BLOCKS - 10:  # no room for more headings
+            rest.extend(
+                f"• {summary_line(i, viewer)}" for _, _, g in _groups(project_section) for i in g
+            )
+            continue
+        if number:
+            blocks.append(DividerBlock())
+        blocks.append(section(_project_title(project_section)))
+        for _, title, items in _groups(project_section):
+            blocks.append(context(f"{title} ({len(items)})"))
+            for item in items:
+                if budget > 0 and len(blocks) < MESSAGE_BLOCKS - 6:
+                    line = section(summary_line(item, viewer), block_id=item_block(item.ref))
+                    blocks.append(line)
+                    controls = item_controls(item)
+                    if controls is not None:
+                        blocks.append(_parsed(controls))
+                    budget -= 1
+                else:
+                    rest.append(f"• {summary_line(item, viewer)}")
+    if rest:
+        blocks.extend(_rest(rest))
+    blocks.append(
+        context("Buttons act at once. All yours: `/action list mine` · `/risk list mine`.")
+    )
+    text = f"Your PMO reminder for {day}: {_counts(due)}"
+    return text, as_dicts(blocks)
+
+
+def render_escalation(due: EscalationDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
+    item = due.item
+    late = plural(due.working_days_late, "working day")
+    headline = (
+        f":rotating_light: {mention(item.owner_id)}, *{item.ref}* is {late} late: "
+        f"{escape(item.title)}"
+    )
+    blocks: list[Block] = [
+        section(headline),
+        section(summary_line(item, viewer), block_id=item_block(item.ref)),
+    ]
+    controls = item_controls(item)
+    if controls is not None:
+        blocks.append(_parsed(controls))
+    blocks.append(context("Mark it done, snooze it or hand it over; it is raised only once."))
+    text = f"{mention(item.owner_id)}: {item.ref} is {late} late"
+    return text, as_dicts(blocks)
+
+
+def _groups(project_section: ProjectSection) -> list[tuple[str, str, tuple[Item, ...]]]:
+    return [
+        (name, title, getattr(project_section, name))
+        for name, title in GROUPS
+        if getattr(project_section, name)
+    ]
+
+
+def _project_title(project_section: ProjectSection) -> str:
+    project = project_section.project
+    count = plural(project_section.count, "item")
+    return f"*{escape(project.name)}* <#{project.channel_id}> · {count}"
+
+
+def _rest(lines: list[str]) -> list[Block]:
+    """Items past the buttons' budget, as plain lines, as many as fit; then a count."""
+    shown: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > LINES_MAX:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    blocks = [section("And also:\n" + "\n".join(shown))]
+    if len(shown) < len(lines):
+        blocks.append(context(f"…and {len(lines) - len(shown)} more."))
+    return blocks
+
+
+def _counts(due: ReminderDue) -> str:
+    totals = {name: sum(len(getattr(s, name)) for s in due.sections) for name, _ in GROUPS}
+    words = {"overdue": "overdue", "today": "due today", "tomorrow": "due tomorrow"}
+    words["reviews"] = "to review"
+    return ", ".join(f"{count} {words[name]}" for name, count in totals.items() if count)
+
+
+def _parsed(block: dict[str, Any]) -> Block:
+    parsed = Block.parse(block)
+    assert parsed is not None
+    return parsed

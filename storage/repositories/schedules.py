@@ -1,0 +1,146 @@
+"""What a scheduler pass reads and writes, in a fixed number of statements whatever the size:
+items falling due across every workspace, calendars, profiles, and the deliveries ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Action,
+    AwayPeriod,
+    Delivery,
+    Holiday,
+    Issue,
+    Project,
+    Risk,
+    UserProfile,
+    WorkerMark,
+    Workspace,
+)
+from storage.repositories.dialect import upsert
+
+OPEN_RISK = ("open", "mitigating")
+
+
+def due_actions(session: Session, until: date) -> Sequence[tuple[Action, Project, str]]:
+    """Open actions due on or before `until` in projects with reminders on, with the team id."""
+    stmt = (
+        select(Action, Project, Workspace.team_id)
+        .join(Project, Project.id == Action.project_id)
+        .join(Workspace, Workspace.id == Action.workspace_id)
+        .where(Project.reminders_on, Action.status == "open", Action.due_on <= until)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+
+
+def risks_for_review(session: Session, until: date) -> Sequence[tuple[Risk, Project, str]]:
+    stmt = (
+        select(Risk, Project, Workspace.team_id)
+        .join(Project, Project.id == Risk.project_id)
+        .join(Workspace, Workspace.id == Risk.workspace_id)
+        .where(Project.reminders_on, Risk.status.in_(OPEN_RISK), Risk.review_on <= until)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+
+
+def due_issues(session: Session, until: date) -> Sequence[tuple[Issue, Project, str]]:
+    stmt = (
+        select(Issue, Project, Workspace.team_id)
+        .join(Project, Project.id == Issue.project_id)
+        .join(Workspace, Workspace.id == Issue.workspace_id)
+        .where(Project.reminders_on, Issue.status == "open", Issue.due_on <= until)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+
+
+def profiles(session: Session, workspace_ids: Collection[int]) -> dict[tuple[int, str], str]:
+    """(workspace, user) → IANA zone, for every cached person of these workspaces."""
+    if not workspace_ids:
+        return {}
+    stmt = select(UserProfile.workspace_id, UserProfile.user_id, UserProfile.timezone).where(
+        UserProfile.workspace_id.in_(workspace_ids)
+    )
+    return {(row[0], row[1]): row[2] for row in session.execute(stmt)}
+
+
+def save_profiles(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert many profiles in one statement (workspace_id, user_id, name, timezone, fetched_at)."""
+    if not rows:
+        return
+    stmt = upsert(session, UserProfile)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[UserProfile.workspace_id, UserProfile.user_id],
+        set_={"timezone": stmt.excluded.timezone, "fetched_at": stmt.excluded.fetched_at},
+    )
+    session.execute(stmt, list(rows))
+
+
+def holidays(session: Session, start: date, end: date) -> Sequence[Holiday]:
+    stmt = select(Holiday).where(Holiday.day >= start, Holiday.day <= end)
+    return session.scalars(stmt).all()
+
+
+def away_periods(session: Session, start: date, end: date) -> Sequence[AwayPeriod]:
+    stmt = select(AwayPeriod).where(AwayPeriod.starts_on <= end, AwayPeriod.ends_on >= start)
+    return session.scalars(stmt).all()
+
+
+def known_keys(session: Session, keys: Collection[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(Delivery.key).where(Delivery.key.in_(keys))))
+
+
+def claim_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert deliveries as `sending`: key → row id for the keys this call won (a key already
+    in the ledger, or inserted by another worker at the same moment, is not won)."""
+    if not rows:
+        return {}
+    stmt = upsert(session, Delivery).on_conflict_do_nothing()
+    won = session.execute(stmt.returning(Delivery.key, Delivery.id), list(rows))
+    return {row.key: row.id for row in won}
+
+
+def claim_retries(session: Session, now: datetime, worker: str) -> Sequence[Delivery]:
+    """Take failed deliveries whose next attempt is due; only one worker gets each."""
+    due = select(Delivery.id).where(Delivery.status == "failed", Delivery.next_attempt_at <= now)
+    stmt = (
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == "failed")
+        .values(status="sending", claimed_by=worker, claimed_at=now)
+        .returning(Delivery)
+    )
+    return session.scalars(stmt).all()
+
+
+def claim_stale(
+    session: Session, before: datetime, now: datetime, worker: str
+) -> Sequence[Delivery]:
+    """Take deliveries left `sending` by a worker that stopped mid-send, to settle them."""
+    stmt = (
+        update(Delivery)
+        .where(Delivery.status == "sending", Delivery.claimed_at < before)
+        .values(claimed_by=worker, claimed_at=now)
+        .returning(Delivery)
+    )
+    return session.scalars(stmt).all()
+
+
+def record_outcomes(session: Session, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Many deliveries' outcomes (by primary key `id`) in one executemany UPDATE."""
+    if outcomes:
+        session.execute(update(Delivery), list(outcomes))
+
+
+def mark(session: Session, name: str) -> datetime | None:
+    return session.scalar(select(WorkerMark.at).where(WorkerMark.name == name))
+
+
+def set_mark(session: Session, name: str, at: datetime) -> None:
+    stmt = upsert(session, WorkerMark).values(name=name, at=at)
+    session.execute(stmt.on_conflict_do_update(index_elements=[WorkerMark.name], set_={"at": at}))
