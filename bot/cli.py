@@ -39,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if settings.log_level != "DEBUG":
+    if settings.log_level != "DEBUG":  # our own lines say what each pass and migration did
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     command = args.command or ("serve" if settings.has_slack_credentials else "shell")
     try:
         if command == "migrate":

@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
 from bot.services.tick import Pacer, TickReport, run_tick
+from handlers.blocks.plain import to_text
 from handlers.blocks.reminders import render_due
 
 log = logging.getLogger("pmo_bot.worker")
@@ -29,8 +30,15 @@ def worker_id() -> str:
 
 
 def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> TickReport:
-    """One pass, with the renderer the worker uses."""
-    return run_tick(deps, render_due, worker=worker_id(), dry_run=dry_run, pacer=pacer)
+    """One pass, with the renderer the worker uses; a dry run draws messages as plain text."""
+    return run_tick(
+        deps,
+        render_due,
+        worker=worker_id(),
+        dry_run=dry_run,
+        pacer=pacer,
+        describe=lambda text, blocks: to_text(text, blocks, {}),
+    )
 
 
 def build_scheduler(deps: Deps) -> BlockingScheduler:

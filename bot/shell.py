@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -11,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +21,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.slack import Blocks, SendResult, SlackUser, View
+from handlers.blocks.plain import to_text
 from storage.db import Database, make_engine
 
 TEAM_ID = "T0SHELL"
@@ -175,31 +175,6 @@ class Shell:
         user_id = user_id_for(name)
         self.gateway.names.setdefault(user_id, name.lower())
         return user_id
-
-
-def _control(element: dict[str, Any]) -> str:
-    label = element.get("text") or element.get("placeholder") or {}
-    return f"[{label.get('text', element.get('action_id', '?'))}]"
-
-
-def to_text(fallback: str, blocks: list[dict[str, Any]] | None, names: dict[str, str]) -> str:
-    """Blocks as terminal lines: mentions as @name, dates as their fallback, entities decoded."""
-    lines = []
-    for block in blocks or []:
-        kind = block.get("type")
-        if kind == "divider":
-            lines.append("  " + "─" * 40)
-        elif kind in ("section", "header"):
-            lines.append(block.get("text", {}).get("text", ""))
-        elif kind == "context":
-            lines.extend("  " + e.get("text", "") for e in block.get("elements", []))
-        elif kind == "actions":
-            lines.append("  " + " ".join(_control(e) for e in block.get("elements", [])))
-    text = "\n".join(lines) if lines else fallback
-    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = re.sub(r"<#C([A-Z0-9]+)>", lambda m: "#" + m.group(1).lower(), text)
-    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
-    return "\n".join("  " + line for line in html.unescape(text).splitlines())
 
 
 def start_shell(settings: Settings, *, user: str, channel: str, timezone: str | None) -> int:

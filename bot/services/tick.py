@@ -84,7 +84,10 @@ def run_tick(
     worker: str,
     dry_run: bool = False,
     pacer: Pacer | None = None,
+    describe: Callable[[str, list[dict[str, Any]]], str] | None = None,
 ) -> TickReport:
+    """One pass; a dry run reports what it would send (as `describe` draws it) and sends
+    nothing, records nothing."""
     now = deps.clock.now()
     snapshot = with_slack_zones(deps, load_snapshot(deps, now), save=not dry_run)
     planned = schedule.plan(snapshot)
@@ -93,7 +96,7 @@ def run_tick(
     dues |= {e.key: e for e in planned.escalations}
     report.due = len(dues)
     if dry_run:
-        return _dry_run(deps, render, now, dues, report)
+        return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
     for key in planned.missed:
         log.info(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
@@ -308,7 +311,12 @@ class _Sender:
 
 
 def _dry_run(
-    deps: Deps, render: Renderer, now: datetime, dues: dict[str, Due], report: TickReport
+    deps: Deps,
+    render: Renderer,
+    now: datetime,
+    dues: dict[str, Due],
+    report: TickReport,
+    describe: Callable[[str, list[dict[str, Any]]], str],
 ) -> TickReport:
     """What a pass would send now, and what it would skip as already done; sends nothing."""
     with deps.db.read() as session:
@@ -318,11 +326,11 @@ def _dry_run(
             report.already += 1
             report.lines.append(f"already handled: {key}")
             continue
-        text, _ = render(due, now)
+        text, blocks = render(due, now)
         where = (
             f"DM to {due.user_id} ({due.timezone})"
             if isinstance(due, ReminderDue)
             else f"post in {due.target}"
         )
-        report.lines.append(f"would send {key} — {where}\n{text}")
+        report.lines.append(f"would send {key} — {where}\n{describe(text, blocks)}")
     return report

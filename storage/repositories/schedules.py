@@ -29,31 +29,23 @@ OPEN_RISK = ("open", "mitigating")
 
 def due_actions(session: Session, until: date) -> Sequence[tuple[Action, Project, str]]:
     """Open actions due on or before `until` in projects with reminders on, with the team id."""
-    stmt = (
-        select(Action, Project, Workspace.team_id)
-        .join(Project, Project.id == Action.project_id)
-        .join(Workspace, Workspace.id == Action.workspace_id)
-        .where(Project.reminders_on, Action.status == "open", Action.due_on <= until)
-    )
-    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+    return _falling_due(session, Action, Action.status == "open", Action.due_on <= until)
 
 
 def risks_for_review(session: Session, until: date) -> Sequence[tuple[Risk, Project, str]]:
-    stmt = (
-        select(Risk, Project, Workspace.team_id)
-        .join(Project, Project.id == Risk.project_id)
-        .join(Workspace, Workspace.id == Risk.workspace_id)
-        .where(Project.reminders_on, Risk.status.in_(OPEN_RISK), Risk.review_on <= until)
-    )
-    return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
+    return _falling_due(session, Risk, Risk.status.in_(OPEN_RISK), Risk.review_on <= until)
 
 
 def due_issues(session: Session, until: date) -> Sequence[tuple[Issue, Project, str]]:
+    return _falling_due(session, Issue, Issue.status == "open", Issue.due_on <= until)
+
+
+def _falling_due(session: Session, model: Any, *where: Any) -> list[Any]:
     stmt = (
-        select(Issue, Project, Workspace.team_id)
-        .join(Project, Project.id == Issue.project_id)
-        .join(Workspace, Workspace.id == Issue.workspace_id)
-        .where(Project.reminders_on, Issue.status == "open", Issue.due_on <= until)
+        select(model, Project, Workspace.team_id)
+        .join(Project, Project.id == model.project_id)
+        .join(Workspace, Workspace.id == model.workspace_id)
+        .where(Project.reminders_on, *where)
     )
     return [(row[0], row[1], row[2]) for row in session.execute(stmt)]
 

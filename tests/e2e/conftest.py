@@ -195,3 +195,23 @@ def _scratch_postgres(base: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(drop)
+
+
+def offline_cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`pmo-bot …` with no Slack settings on `tmp_path/pmo.db`, fed `stdin`, output captured."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SCRUBBED and name.lower() not in PROXIES and not name.startswith("SLACK_")
+    }
+    env |= {"PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'pmo.db'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import PROXIES, REPO_ROOT, SCRUBBED
+from tests.e2e.conftest import offline_cli
 
 pytestmark = pytest.mark.slow
 
@@ -27,27 +24,10 @@ SESSION = """\
 """
 
 
-def run_shell(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in SCRUBBED and name.lower() not in PROXIES and not name.startswith("SLACK_")
-    }
-    env |= {"PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'pmo.db'}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell", "--channel", "apollo", "--tz", "Europe/London"],
-        input=script,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_a_scripted_shell_session_on_a_new_sqlite_file(tmp_path: Path) -> None:
-    result = run_shell(tmp_path, SESSION)
+    result = offline_cli(
+        tmp_path, "shell", "--channel", "apollo", "--tz", "Europe/London", stdin=SESSION
+    )
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
