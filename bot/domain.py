@@ -371,3 +371,38 @@ class AwayChange:
     span: AwaySpan | None = None
     cut: int = 0
     cancelled: int = 0
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_QUESTIONS = (
+    "What did you do since the last standup?",
+    "What will you do next?",
+    "Anything blocking you?",
+)
+
+
+@dataclass(frozen=True)
+class StandupConfig:
+    """A channel's standup as the scheduler and the handlers see it."""
+
+    id: int
+    workspace_id: int
+    team_id: str
+    channel_id: str
+    enabled: bool
+    at_time: time
+    days: tuple[int, ...]  # weekday numbers, Monday = 0
+    questions: tuple[str, ...]
+    members_mode: str  # "list" or "channel"
+    members: tuple[str, ...]
+    nudge_minutes: int
+    cutoff_minutes: int
+    timezone: str
+    run_now_on: date | None = None
+
+    def blocker_index(self) -> int | None:
+        """Which question asks about blockers (its answer is highlighted), if any."""
+        for index, question in enumerate(self.questions):
+            if "block" in question.lower():
+                return index
+        return None

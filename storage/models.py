@@ -268,3 +268,59 @@ class WorkerMark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime]
+
+
+class Standup(Base):
+    """A channel's asynchronous standup: when, on which days, what is asked, and of whom."""
+
+    __tablename__ = "standups"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    at_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", in each member's own zone
+    days: Mapped[str] = mapped_column(String(40))  # "mon,tue,wed,thu,fri"
+    questions: Mapped[list[str]] = mapped_column(JSON)
+    members_mode: Mapped[str] = mapped_column(String(8))  # "list" or "channel"
+    members: Mapped[list[str]] = mapped_column(JSON)  # user ids (for "channel": the last read)
+    members_read_on: Mapped[date | None]  # the day `members` was last read from the channel
+    nudge_minutes: Mapped[int] = mapped_column(default=120)
+    cutoff_minutes: Mapped[int] = mapped_column(default=240)
+    timezone: Mapped[str] = mapped_column(String(64))  # whose calendar names the standup's day
+    run_now_on: Mapped[date | None]  # `/standup now`: prompt everyone on this day at once
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StandupThread(Base):
+    """The one parent message per standup and day under which answers are posted."""
+
+    __tablename__ = "standup_threads"
+
+    standup_id: Mapped[int] = mapped_column(ForeignKey("standups.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    parent_ts: Mapped[str | None] = mapped_column(String(32))  # None while being created
+    claimed_at: Mapped[datetime]
+
+
+class StandupAnswer(Base):
+    """A member's answers for one standup day, and where they were posted."""
+
+    __tablename__ = "standup_answers"
+    __table_args__ = (UniqueConstraint("standup_id", "user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    standup_id: Mapped[int] = mapped_column(ForeignKey("standups.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date]
+    answers: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(8))  # "modal" or "dm"
+    dm_ts: Mapped[str | None] = mapped_column(String(32))  # the DM reply, to follow its edits
+    posted_ts: Mapped[str | None] = mapped_column(String(32))  # its post in the thread
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -14,6 +14,8 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
         conn.execute(text("DROP TABLE processed_events"))
+        for table in ("standup_answers", "standup_threads", "standups"):
+            conn.execute(text(f"DROP TABLE {table}"))
         for table in ("deliveries", "away_periods", "holidays", "worker_marks"):
             conn.execute(text(f"DROP TABLE {table}"))
         for column in ("reminders_on", "reminder_time", "escalation_days"):
