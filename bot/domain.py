@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
@@ -270,9 +271,6 @@ class EscalationDue:
         return self.item.project.channel_id
 
 
-Due = ReminderDue | EscalationDue
-
-
 # -- project settings and calendars (`/pmo reminders`, `/pmo holiday`, `/pmo away`) ------------
 
 
@@ -406,3 +404,116 @@ class StandupConfig:
             if "block" in question.lower():
                 return index
         return None
+
+
+@dataclass(frozen=True)
+class StandupPromptDue:
+    """A member's standup prompt for their local day (or a nudge, when `nudge` is set)."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    standup: StandupConfig
+    user_id: str
+    local_day: date
+    timezone: str
+    nudge: bool = False
+
+    @property
+    def target(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True)
+class StandupSummaryDue:
+    """The closing summary of a standup day, posted in its thread (or alone if none)."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    standup: StandupConfig
+    local_day: date
+    answered: tuple[str, ...]
+    away: tuple[str, ...]
+    missing: tuple[str, ...]
+    thread_ts: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.standup.channel_id
+
+
+Due = ReminderDue | EscalationDue | StandupPromptDue | StandupSummaryDue
+
+
+# -- standup settings and reports (`/standup`) ---------------------------------------------------
+
+STANDUP_QUESTIONS_MAX = 5
+STANDUP_QUESTION_MAX_LEN = 150
+STANDUP_MEMBERS_MAX = 100  # people named with `/standup members @a @b …`
+
+# A blocker answer that says there is none ("no", "none", "nothing blocking", "n/a", "-").
+_NO_BLOCKER = re.compile(
+    r"(no|nope|none|nothing|nil|nada|n/?a|-+|all good|all fine|not blocked|not really|"
+    r"no blockers?|none so far|nothing (so far|blocking( me)?|at the moment|right now))"
+    r"[\s.!,:)]*(thanks|thank you)?[\s.!]*"
+)
+
+
+def blocker_answer(standup: StandupConfig, answers: tuple[str, ...]) -> str | None:
+    """The answer to the standup's blocker question when it names a blocker, else None."""
+    index = standup.blocker_index()
+    if index is None or index >= len(answers):
+        return None
+    text = " ".join(answers[index].split())
+    if not text or _NO_BLOCKER.fullmatch(text.lower()):
+        return None
+    return text
+
+
+@dataclass(frozen=True)
+class StandupChange:
+    """The outcome of `/standup at|days|questions|members|on|off|now`: the standup as it is now.
+
+    `changes` maps each setting changed (`time`, `days`, `questions`, `members`, `enabled`,
+    `now`) to [old, new] as shown to people; empty when nothing changed (and not `created`).
+    `members_unread` is True when the channel's members were to be read and Slack said no.
+    """
+
+    standup: StandupConfig
+    actor_id: str
+    created: bool = False
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    members_unread: bool = False
+
+
+@dataclass(frozen=True)
+class StandupEntry:
+    """One person's answers on a standup day; `blocker` is their blocker answer, if any."""
+
+    user_id: str
+    answers: tuple[str, ...]
+    answered_at: datetime
+    blocker: str | None = None
+
+
+@dataclass(frozen=True)
+class StandupReport:
+    """`/standup report`: a day's answers, blockers first, and who was asked but didn't answer
+    (`missing`), apart from those away that day (`away`). Who is asked is read as it is now."""
+
+    standup: StandupConfig
+    day: date
+    today: date
+    entries: tuple[StandupEntry, ...]
+    missing: tuple[str, ...]
+    away: tuple[str, ...]
+    holiday: bool = False
+
+    @property
+    def is_standup_day(self) -> bool:
+        return self.day.weekday() in self.standup.days or self.standup.run_now_on == self.day
+
+    @property
+    def blockers(self) -> int:
+        return sum(1 for entry in self.entries if entry.blocker)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import handlers
 from bot.domain import Kind
 from handlers.ids import LOG_MESSAGE_SHORTCUT
-from handlers.usage import ITEM_USAGE, PMO_USAGE
+from handlers.usage import ITEM_USAGE, PMO_USAGE, STANDUP_USAGE
 
 APP_NAME = "PMO Bot"
 APP_DESCRIPTION = (
@@ -34,6 +34,7 @@ COMMAND_DESCRIPTIONS = {
     "/action": "Actions: record, assign, reschedule, finish and export them",
     "/issue": "The issue log: log, list, update, resolve and export issues",
     "/decision": "The decision log: log, list, supersede and export decisions",
+    "/standup": "This channel's asynchronous standup: when, what is asked, of whom; reports",
 }
 SHORTCUT_NAME = "Log as RAID item"
 SHORTCUT_DESCRIPTION = "Log this message as a risk, action, issue or decision"
@@ -56,9 +57,14 @@ BOT_SCOPES: dict[str, str] = {
     # A scheduled send cut short by a crash is settled by finding the message by its metadata
     # key (conversations.open for a DM, then conversations.history) before anything is resent.
     "im:write": "open a person's DM to check whether a reminder already reached it",
-    "im:history": "find an interrupted reminder in the DM it was sent to",
+    # Also the message.im event: standup answers sent as a reply in the DM.
+    "im:history": "hear standup answers sent by DM; find an interrupted reminder in a DM",
     "channels:history": "find an interrupted escalation in a public project channel",
     "groups:history": "find an interrupted escalation in a private project channel",
+    # `/standup members channel` asks everyone in the channel: conversations.members, read
+    # when it is set and by the scheduler each standup day.
+    "channels:read": "know who is in a public channel, to ask them in its standup",
+    "groups:read": "know who is in a private channel, to ask them in its standup",
 }
 
 # Bot events and the scope each needs (None: delivered to every app).
@@ -66,6 +72,7 @@ BOT_EVENTS: dict[str, str | None] = {
     "app_mention": "app_mentions:read",  # mentions: the command grammar, answered in thread
     "app_home_opened": None,  # the App Home dashboard is drawn when opened
     "user_change": "users:read",  # a person's time zone changed
+    "message.im": "im:history",  # standup answers replied (or edited) in the DM
 }
 # Only events with a listener are subscribed: Slack turns off a subscription that keeps failing.
 
@@ -135,7 +142,10 @@ def _command(name: str, url: str) -> dict[str, Any]:
 def usage_hint(name: str) -> str:
     """`add | list | … | help`: the subcommands, from the same table as the help text."""
     kinds = {kind.command: kind for kind in Kind}
-    subcommands = list(ITEM_USAGE[kinds[name]]) if name in kinds else list(PMO_USAGE)
+    if name in kinds:
+        subcommands = list(ITEM_USAGE[kinds[name]])
+    else:
+        subcommands = list(STANDUP_USAGE if name == "/standup" else PMO_USAGE)
     if "help" not in subcommands:
         subcommands.append("help")
     return " | ".join(subcommands)

@@ -18,9 +18,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
+from bot.services.standup_answers import post_pending
 from bot.services.tick import Pacer, TickReport, run_tick
 from handlers.blocks.plain import to_text
 from handlers.blocks.reminders import render_due
+from handlers.blocks.standup_thread import THREAD
 
 log = logging.getLogger("pmo_bot.worker")
 
@@ -30,8 +32,12 @@ def worker_id() -> str:
 
 
 def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> TickReport:
-    """One pass, with the renderer the worker uses; a dry run draws messages as plain text."""
-    return run_tick(
+    """One pass, with the renderers the worker uses; a dry run draws messages as plain text.
+
+    After the scheduled sends, standup answers that could not be posted at once (their day's
+    thread was being created by someone else) are posted in their thread.
+    """
+    report = run_tick(
         deps,
         render_due,
         worker=worker_id(),
@@ -39,6 +45,11 @@ def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> Ti
         pacer=pacer,
         describe=lambda text, blocks: to_text(text, blocks, {}),
     )
+    if not dry_run:
+        posted = post_pending(deps, render=THREAD)
+        if posted:
+            log.info("posted %d standup answers left waiting for their thread", posted)
+    return report
 
 
 def build_scheduler(deps: Deps) -> BlockingScheduler:

@@ -57,9 +57,14 @@ class ShellGateway:
         self._say(f"[posted to {where}]\n{to_text(text, blocks, self.names)}\n")
         return "1.0"
 
-    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
-        ts = self.post_message(channel, text, blocks)
+    def send(
+        self, channel: str, text: str, blocks: Blocks, key: str, thread_ts: str | None = None
+    ) -> SendResult:
+        ts = self.post_message(channel, text, blocks, thread_ts)
         return SendResult(ok=True, channel=channel, ts=ts)
+
+    def channel_members(self, channel: str) -> list[str] | None:
+        return list(self.names)  # everyone the shell has seen is in every channel
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         return None  # the shell keeps no history: an interrupted send is sent again

@@ -34,6 +34,8 @@ PERMANENT_ERRORS = frozenset(
         "no_text",
     }
 )
+MEMBER_PAGE_SIZE = 1000  # conversations.members' largest page as Slack advises it
+MEMBER_PAGES_MAX = 100  # a channel of 100,000 people; a cursor that never ends stops here
 DELIVERY_EVENT = "pmo_delivery"  # message metadata type: marks a scheduled send by its key
 
 
@@ -100,8 +102,16 @@ class SlackGateway(Protocol):
         """Share a file in a channel (files_upload_v2: the external-upload methods)."""
         ...
 
-    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
+    def send(
+        self, channel: str, text: str, blocks: Blocks, key: str, thread_ts: str | None = None
+    ) -> SendResult:
         """A scheduled send: the message carries `key` in its metadata, so it can be found."""
+        ...
+
+    def channel_members(self, channel: str) -> list[str] | None:
+        """The user ids of the channel's members, every page (conversations.members; bots
+        included), or None when Slack won't say (a private channel the bot isn't in, no such
+        channel, Slack unreachable)."""
         ...
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
@@ -197,11 +207,13 @@ class WebApiGateway:
             ),
         )
 
-    def send(self, channel: str, text: str, blocks: Blocks, key: str) -> SendResult:
+    def send(
+        self, channel: str, text: str, blocks: Blocks, key: str, thread_ts: str | None = None
+    ) -> SendResult:
         metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata
+                channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or error.response.status_code)
@@ -211,6 +223,25 @@ class WebApiGateway:
             log.warning("send %s to %s failed: %s", key, channel, error)
             return SendResult(ok=False, error=type(error).__name__)
         return SendResult(ok=True, channel=response.get("channel"), ts=response.get("ts"))
+
+    def channel_members(self, channel: str) -> list[str] | None:
+        members: list[str] = []
+        cursor: str | None = None
+        try:
+            for _ in range(MEMBER_PAGES_MAX):
+                response = self.client.conversations_members(
+                    channel=channel, limit=MEMBER_PAGE_SIZE, cursor=cursor
+                )
+                members += [str(member) for member in response.get("members") or []]
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+            else:
+                log.warning("conversations.members for %s: stopped after %d", channel, len(members))
+        except (SlackApiError, OSError) as error:
+            log.warning("conversations.members for %s failed: %s", channel, error)
+            return None
+        return list(dict.fromkeys(members))
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         try:

@@ -8,6 +8,7 @@ from bot.domain import Kind
 from handlers.commands.export import upload_export
 from handlers.commands.items import handle_raid_command
 from handlers.commands.pmo import handle_pmo_command
+from handlers.commands.standup import handle_standup_command
 from handlers.errors import handle_error
 from handlers.events import handle_app_mention, handle_user_change
 from handlers.home import (
@@ -23,6 +24,9 @@ from handlers.ids import (
     ITEM_ACTIONS,
     KIND_SELECT,
     LOG_MESSAGE_SHORTCUT,
+    STANDUP_ANSWER,
+    STANDUP_LOG_BLOCKER,
+    STANDUP_VIEW,
     UPDATE,
 )
 from handlers.interactions import handle_item_control
@@ -33,8 +37,14 @@ from handlers.modals import (
     handle_log_message_shortcut,
     handle_update_action,
 )
+from handlers.standups import (
+    handle_answer_button,
+    handle_answer_submission,
+    handle_direct_message,
+    handle_log_blocker,
+)
 
-COMMANDS = ("/pmo", *(kind.command for kind in Kind))
+COMMANDS = ("/pmo", *(kind.command for kind in Kind), "/standup")
 
 
 def register(app: App) -> None:
@@ -45,6 +55,7 @@ def register(app: App) -> None:
             ack=handle_raid_command, lazy=[upload_export, refresh_after_command]
         )
     app.command("/pmo")(handle_pmo_command)
+    app.command("/standup")(handle_standup_command)
     for action_id in ITEM_ACTIONS:
         if action_id != UPDATE:  # Update opens the edit form: see handlers.modals
             app.action(action_id)(ack=handle_item_control, lazy=[refresh_after_control])
@@ -57,4 +68,9 @@ def register(app: App) -> None:
     app.event("app_home_opened")(handle_app_home_opened)
     app.event("user_change")(handle_user_change)
     app.action(HOME_SEE_ALL)(handle_home_see_all)
+    # Standup answers: the prompt's button and modal, replies in the DM, blockers as issues.
+    app.action(STANDUP_ANSWER)(handle_answer_button)
+    app.view(STANDUP_VIEW)(handle_answer_submission)
+    app.event("message")(handle_direct_message)  # message.im; other kinds are ignored in it
+    app.action(STANDUP_LOG_BLOCKER)(handle_log_blocker)
     app.error(handle_error)

@@ -32,6 +32,7 @@ def item_block(ref: str) -> str:
 def controls_block(ref: str) -> str:
     return CONTROLS_BLOCK + ref
 
+
 # Standups
 STANDUP_ANSWER = "standup_answer"  # the prompt's button; value "<standup id>:<ISO day>"
 STANDUP_VIEW = "standup_view"  # the answers modal; private_metadata "<standup id>:<ISO day>"

@@ -168,6 +168,42 @@ PMO_USAGE: dict[str, Usage] = {
     "help": Usage("/pmo help", "/pmo help", "everything, briefly"),
 }
 
+STANDUP_USAGE: dict[str, Usage] = {
+    "at": Usage(
+        "/standup at <hh:mm> [weekdays|daily|mon,wed,fri]",
+        "/standup at 09:30 mon,wed,fri",
+        "start this channel's standup or move it: each member is asked at that time in their "
+        "own time zone, on those days (default weekdays)",
+    ),
+    "days": Usage(
+        "/standup days weekdays|daily|mon,wed,fri",
+        "/standup days mon-thu",
+        "on which days the standup runs",
+    ),
+    "questions": Usage(
+        '/standup questions "…" | "…" | "…"  (or `default`)',
+        '/standup questions "What did you finish?" | "What\'s next?" | "Anything blocking you?"',
+        "what is asked: 1 to 5 questions of up to 150 characters, separated by `|`; "
+        "a question about blockers has its answers highlighted",
+    ),
+    "members": Usage(
+        "/standup members @person @person … | channel",
+        "/standup members @bob @carol",
+        "who is asked: the people named, or everyone in this channel (the default)",
+    ),
+    "now": Usage("/standup now", "/standup now", "ask everyone now, for today"),
+    "report": Usage(
+        "/standup report [today|yesterday|<weekday>|YYYY-MM-DD]",
+        "/standup report yesterday",
+        "a day's answers, blockers first, and who hasn't answered (only you see it)",
+    ),
+    "off": Usage("/standup off", "/standup off", "pause the standup; its settings are kept"),
+    "on": Usage("/standup on", "/standup on", "resume a paused standup"),
+    "help": Usage(
+        "/standup help", "/standup", "this channel's standup settings, and these commands"
+    ),
+}
+
 NO_PROJECT = (
     "This channel has no project yet. Create one with `/pmo project <name>` "
     "(for example `/pmo project Apollo`), or name one with `project:<slug>`."
@@ -186,12 +222,19 @@ def pmo_overview() -> Usage:
     return Usage("\n".join(lines), PMO_USAGE["status"].example, "projects and status")
 
 
+def standup_overview() -> Usage:
+    lines = [f"`{u.usage.split('  ')[0]}` — {u.summary}" for u in STANDUP_USAGE.values()]
+    return Usage("\n".join(lines), STANDUP_USAGE["at"].example, "this channel's standup")
+
+
 def help_text() -> str:
     """`/pmo help`: every command, briefly."""
     sections = [("*Projects, status, reminders and days off*", pmo_overview().usage)]
     for kind in Kind:
         overview = kind_overview(kind)
         sections.append((f"*{kind.command}* — {overview.summary}", overview.usage))
+    standup = standup_overview()
+    sections.append((f"*/standup* — {standup.summary}", standup.usage))
     body = "\n\n".join(f"{title}\n{text}" for title, text in sections)
     return (
         body + "\n\nDates: `friday`, `tomorrow 5pm`, `in 3 days`, `eow`, `eom`, `Q3`, `2027-01-15`."

@@ -23,6 +23,7 @@ from bot.services import schedule
 from bot.services.people import valid_zone
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
+from bot.services.standup_tick import standup_dues
 from bot.slack import SendResult
 from storage.models import Delivery, Project
 from storage.repositories import schedules
@@ -94,6 +95,7 @@ def run_tick(
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
     dues |= {e.key: e for e in planned.escalations}
+    dues |= standup_dues(deps, now, refresh=not dry_run)
     report.due = len(dues)
     if dry_run:
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
@@ -201,7 +203,7 @@ def _row(due: Due, now: datetime, worker: str) -> dict[str, Any]:
     return {
         "workspace_id": due.workspace_id,
         "key": due.key,
-        "kind": "reminder" if isinstance(due, ReminderDue) else "escalation",
+        "kind": due.key.split(":", 1)[0],
         "target": due.target,
         "local_day": due.local_day,
         "status": "sending",
@@ -260,7 +262,8 @@ class _Sender:
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
         text, blocks = self.render(due, self.now)
         self.pacer.wait()
-        result = self.deps.slack.send(due.target, text, blocks, due.key)
+        thread = getattr(due, "thread_ts", None)
+        result = self.deps.slack.send(due.target, text, blocks, due.key, thread)
         self._outcome(row_id, due, result, attempts + 1)
         if clock_time.monotonic() - self.flushed_at > FLUSH_SECONDS:
             self.flush()

@@ -12,10 +12,19 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.dates import format_day
-from bot.domain import Due, EscalationDue, Item, ProjectSection, ReminderDue
+from bot.domain import (
+    Due,
+    EscalationDue,
+    Item,
+    ProjectSection,
+    ReminderDue,
+    StandupPromptDue,
+    StandupSummaryDue,
+)
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
 from handlers.blocks.reply import as_dicts, context, section
+from handlers.blocks.standup_prompts import render_prompt, render_summary
 from handlers.blocks.text import Viewer, escape, mention, plural
 from handlers.ids import item_block
 
@@ -34,6 +43,10 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and blocks for a scheduled send (the tick's renderer)."""
     if isinstance(due, ReminderDue):
         return render_reminder(due, Viewer(now, due.timezone))
+    if isinstance(due, StandupPromptDue):
+        return render_prompt(due)
+    if isinstance(due, StandupSummaryDue):
+        return render_summary(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))
 
 

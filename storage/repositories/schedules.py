@@ -18,6 +18,9 @@ from storage.models import (
     Issue,
     Project,
     Risk,
+    Standup,
+    StandupAnswer,
+    StandupThread,
     UserProfile,
     WorkerMark,
     Workspace,
@@ -136,3 +139,64 @@ def mark(session: Session, name: str) -> datetime | None:
 def set_mark(session: Session, name: str, at: datetime) -> None:
     stmt = upsert(session, WorkerMark).values(name=name, at=at)
     session.execute(stmt.on_conflict_do_update(index_elements=[WorkerMark.name], set_={"at": at}))
+
+
+def standups(session: Session) -> Sequence[tuple[Standup, str]]:
+    """Every enabled standup, with its team id."""
+    stmt = (
+        select(Standup, Workspace.team_id)
+        .join(Workspace, Workspace.id == Standup.workspace_id)
+        .where(Standup.enabled)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def standup_answers(
+    session: Session, standup_ids: Collection[int], start: date, end: date
+) -> set[tuple[int, str, date]]:
+    if not standup_ids:
+        return set()
+    stmt = select(StandupAnswer.standup_id, StandupAnswer.user_id, StandupAnswer.day).where(
+        StandupAnswer.standup_id.in_(standup_ids),
+        StandupAnswer.day >= start,
+        StandupAnswer.day <= end,
+    )
+    return {(row[0], row[1], row[2]) for row in session.execute(stmt)}
+
+
+def sent_since(session: Session, prefix: str, start: date) -> Sequence[Delivery]:
+    """Sent deliveries whose key starts with `prefix`, of days from `start` on."""
+    stmt = select(Delivery).where(
+        Delivery.key.startswith(prefix), Delivery.status == "sent", Delivery.local_day >= start
+    )
+    return session.scalars(stmt).all()
+
+
+def standup_threads(
+    session: Session, standup_ids: Collection[int], start: date
+) -> dict[tuple[int, date], str]:
+    if not standup_ids:
+        return {}
+    stmt = select(StandupThread).where(
+        StandupThread.standup_id.in_(standup_ids),
+        StandupThread.day >= start,
+        StandupThread.parent_ts.is_not(None),
+    )
+    return {(t.standup_id, t.day): t.parent_ts for t in session.scalars(stmt) if t.parent_ts}
+
+
+def channel_projects(
+    session: Session, workspace_ids: Collection[int]
+) -> dict[tuple[int, str], int]:
+    if not workspace_ids:
+        return {}
+    stmt = select(Project.workspace_id, Project.channel_id, Project.id).where(
+        Project.workspace_id.in_(workspace_ids)
+    )
+    return {(row[0], row[1]): row[2] for row in session.execute(stmt)}
+
+
+def save_standup_members(session: Session, standup_id: int, members: list[str], day: date) -> None:
+    session.execute(
+        update(Standup).where(Standup.id == standup_id).values(members=members, members_read_on=day)
+    )

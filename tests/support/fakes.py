@@ -20,6 +20,9 @@ class RecordingGateway:
     posts: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # conversations.members: the members per channel id; a channel not listed is one Slack
+    # won't tell us about (None), as when the bot isn't in a private channel.
+    channels: dict[str, list[str]] = field(default_factory=dict)
 
     def user_info(self, user_id: str) -> SlackUser | None:
         self.lookups.append(user_id)
@@ -70,14 +73,28 @@ class RecordingGateway:
         )
         return sent is not None
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> SendResult:
+    def send(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        key: str,
+        thread_ts: str | None = None,
+    ) -> SendResult:
         """Scheduled sends; `refusals` (Slack error codes) answer the next sends, in order."""
         if self.down or self.refusals:
             error = self.refusals.pop(0) if self.refusals else "ratelimited"
             self.refused.append((key, error))
             return SendResult(ok=False, error=error)
-        ts = self._record("send", channel=channel, text=text, blocks=blocks, key=key)
+        ts = self._record(
+            "send", channel=channel, text=text, blocks=blocks, key=key, thread_ts=thread_ts
+        )
         return SendResult(ok=True, channel=f"D{channel}", ts=ts)
+
+    def channel_members(self, channel: str) -> list[str] | None:
+        if self.down or channel not in self.channels:
+            return None
+        return list(self.channels[channel])
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         for post in self.posts:

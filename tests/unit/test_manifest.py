@@ -214,9 +214,11 @@ def test_the_bot_asks_for_no_scope_it_does_not_use(manifest: dict[str, Any]) -> 
         "app_mentions:read",  # app_mention
         "files:write",  # the CSV export
         "im:write",  # conversations.open: settle an interrupted reminder
-        "im:history",  # conversations.history in a DM: the same
+        "im:history",  # conversations.history in a DM: the same; message.im (standup answers)
         "channels:history",  # ... and of an escalation in a public channel
         "groups:history",  # ... or a private one
+        "channels:read",  # conversations.members: a public channel's standup asks everyone
+        "groups:read",  # ... and a private channel's
     }
     needed_by_events = {scope for scope in BOT_EVENTS.values() if scope}
     assert needed_by_events <= set(BOT_SCOPES)
@@ -230,6 +232,7 @@ def test_subscribed_events_are_answered_or_known_to_be_pending(deps: Deps) -> No
         "app_mention": {"type": "app_mention", "user": ALICE, "text": "<@UPMOBOT> hi"},
         "app_home_opened": {"type": "app_home_opened", "user": ALICE, "tab": "home"},
         "user_change": {"type": "user_change", "user": {"id": ALICE, "tz": "Europe/Paris"}},
+        "message.im": {"type": "message", "user": ALICE, "text": "hi", "channel_type": "im"},
     }
     assert set(samples) == set(BOT_EVENTS)
 
