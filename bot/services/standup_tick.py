@@ -4,7 +4,6 @@ planner needs in a few queries, and hand back the prompts, nudges and summaries 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from bot.deps import Deps
@@ -53,18 +52,11 @@ def load_standups(deps: Deps, now: datetime) -> StandupSnapshot:
         ids = [c.id for c in configs]
         workspace_ids = {c.workspace_id for c in configs}
         zones = schedules.profiles(session, workspace_ids)
-        holidays = schedules.holidays(session, start, end)
-        away = schedules.away_periods(session, start, end)
+        holidays, away = schedules.calendars(session, start, end)
         answered = schedules.standup_answers(session, ids, start, end)
         prompts = schedules.sent_since(session, PROMPT_PREFIX, start)
         threads = schedules.standup_threads(session, ids, start)
         channel_projects = schedules.channel_projects(session, workspace_ids)
-    calendar: dict[int, dict[int | None, set[date]]] = defaultdict(lambda: defaultdict(set))
-    for holiday in holidays:
-        calendar[holiday.workspace_id][holiday.project_id].add(holiday.day)
-    absences: dict[tuple[int, str], list[tuple[date, date]]] = defaultdict(list)
-    for period in away:
-        absences[(period.workspace_id, period.user_id)].append((period.starts_on, period.ends_on))
     prompted_at = {}
     for delivery in prompts:
         standup_id = int(delivery.key.split(":")[2])
@@ -74,9 +66,9 @@ def load_standups(deps: Deps, now: datetime) -> StandupSnapshot:
         now=now,
         standups=configs,
         zones=zones,
-        holidays={ws: {p: frozenset(d) for p, d in days.items()} for ws, days in calendar.items()},
+        holidays=holidays,
         channel_projects=channel_projects,
-        away={person: tuple(periods) for person, periods in absences.items()},
+        away=away,
         answered=frozenset(answered),
         prompted_at=prompted_at,
         threads=threads,

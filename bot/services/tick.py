@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import time as clock_time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.deps import Deps
@@ -132,15 +131,8 @@ def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
         workspace_ids = {row[1].workspace_id for row in found}
         zones = schedules.profiles(session, workspace_ids)
         start, end = now.date() - timedelta(days=schedule.MISSED_LOOKBACK_DAYS + 1), until
-        holidays = schedules.holidays(session, start, end)
-        away = schedules.away_periods(session, start, end)
+        holidays, away = schedules.calendars(session, start, end)
         last_pass = schedules.mark(session, MARK)
-    calendar: dict[int, dict[int | None, set[date]]] = defaultdict(lambda: defaultdict(set))
-    for holiday in holidays:
-        calendar[holiday.workspace_id][holiday.project_id].add(holiday.day)
-    absences: dict[tuple[int, str], list[tuple[date, date]]] = defaultdict(list)
-    for period in away:
-        absences[(period.workspace_id, period.user_id)].append((period.starts_on, period.ends_on))
     tracked = tuple(
         schedule.Tracked(
             project.workspace_id, team_id, _rules(project), to_item(row, project_ref(project))
@@ -151,8 +143,8 @@ def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
         now=now,
         items=tracked,
         zones=zones,
-        holidays={ws: {p: frozenset(d) for p, d in days.items()} for ws, days in calendar.items()},
-        away={person: tuple(periods) for person, periods in absences.items()},
+        holidays=holidays,
+        away=away,
         last_pass=last_pass,
     )
 

@@ -3,6 +3,7 @@ items falling due across every workspace, calendars, profiles, and the deliverie
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -75,14 +76,21 @@ def save_profiles(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.execute(stmt, list(rows))
 
 
-def holidays(session: Session, start: date, end: date) -> Sequence[Holiday]:
-    stmt = select(Holiday).where(Holiday.day >= start, Holiday.day <= end)
-    return session.scalars(stmt).all()
+Holidays = dict[int, dict[int | None, frozenset[date]]]  # workspace → project (None: all) → days
+Absences = dict[tuple[int, str], tuple[tuple[date, date], ...]]  # (workspace, user) → periods
 
 
-def away_periods(session: Session, start: date, end: date) -> Sequence[AwayPeriod]:
-    stmt = select(AwayPeriod).where(AwayPeriod.starts_on <= end, AwayPeriod.ends_on >= start)
-    return session.scalars(stmt).all()
+def calendars(session: Session, start: date, end: date) -> tuple[Holidays, Absences]:
+    """Holidays and away periods touching `start`…`end`, grouped as the planners read them."""
+    days: dict[int, dict[int | None, set[date]]] = defaultdict(lambda: defaultdict(set))
+    for holiday in session.scalars(select(Holiday).where(Holiday.day.between(start, end))):
+        days[holiday.workspace_id][holiday.project_id].add(holiday.day)
+    periods: dict[tuple[int, str], list[tuple[date, date]]] = defaultdict(list)
+    overlapping = select(AwayPeriod).where(AwayPeriod.starts_on <= end, AwayPeriod.ends_on >= start)
+    for away in session.scalars(overlapping):
+        periods[(away.workspace_id, away.user_id)].append((away.starts_on, away.ends_on))
+    holidays = {ws: {p: frozenset(d) for p, d in by.items()} for ws, by in days.items()}
+    return holidays, {person: tuple(spans) for person, spans in periods.items()}
 
 
 def known_keys(session: Session, keys: Collection[str]) -> set[str]:
