@@ -21,7 +21,7 @@ from handlers.blocks.standup_settings import (
 )
 from handlers.blocks.text import Viewer
 from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
-from handlers.grammar import (
+from handlers.standup_grammar import (
     ReportStandup,
     RunStandupNow,
     ScheduleStandup,

@@ -20,6 +20,7 @@ PURE = ("slack_bolt", "sqlalchemy", "storage", "alembic", "psycopg")
 PURE_PLACES = (
     "handlers/parsing.py",
     "handlers/grammar.py",
+    "handlers/standup_grammar.py",
     "handlers/usage.py",
     "handlers/blocks/",
 )

@@ -40,7 +40,7 @@ from handlers.blocks.standup_settings import (
     render_standup_report,
 )
 from handlers.blocks.text import Viewer
-from handlers.grammar import (
+from handlers.standup_grammar import (
     ReportStandup,
     RunStandupNow,
     ScheduleStandup,
