@@ -157,6 +157,8 @@ def reopen_item(deps: Deps, actor: Actor, kind: Kind, number: int) -> Change:
 
 
 def supersede_decision(deps: Deps, actor: Actor, number: int, by_number: int) -> Change:
+    if number == by_number:
+        raise Conflict("A decision can't supersede itself.")
     now = deps.clock.now()
     with deps.db.write() as session:
         old, project = _locked(session, actor, Kind.DECISION, number, now)

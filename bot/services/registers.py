@@ -95,11 +95,14 @@ def _find(session: Session, actor: Actor, kind: Kind, number: int) -> tuple[Item
 def _links(session: Session, row: ItemRow) -> tuple[str, ...]:
     """Refs of linked items: a risk's issues, an issue's risk, a decision's successor."""
     if isinstance(row, Risk):
-        return tuple(Kind.ISSUE.ref(i.number) for i in items.issues_from_risk(session, row.id))
+        return tuple(
+            Kind.ISSUE.ref(i.number)
+            for i in items.issues_from_risk(session, row.workspace_id, row.id)
+        )
     if isinstance(row, Issue) and row.risk_id is not None:
-        risks = items.by_ids(session, "R", [row.risk_id])
+        risks = items.by_ids(session, row.workspace_id, "R", [row.risk_id])
         return tuple(Kind.RISK.ref(r.number) for r in risks.values())
     if isinstance(row, Decision) and row.superseded_by_id is not None:
-        later = items.by_ids(session, "D", [row.superseded_by_id])
+        later = items.by_ids(session, row.workspace_id, "D", [row.superseded_by_id])
         return tuple(Kind.DECISION.ref(d.number) for d in later.values())
     return ()

@@ -4,7 +4,8 @@ planner needs in a few queries, and hand back the prompts, nudges and summaries 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.domain import Due
@@ -18,7 +19,7 @@ PROMPT_PREFIX = "standup-prompt:"
 
 def standup_dues(deps: Deps, now: datetime, *, refresh: bool) -> dict[str, Due]:
     if refresh:
-        refresh_channel_members(deps, now.date())
+        refresh_channel_members(deps, now)
     planned = plan_standups(load_standups(deps, now))
     dues: dict[str, Due] = {p.key: p for p in planned.prompts}
     dues |= {n.key: n for n in planned.nudges}
@@ -26,15 +27,16 @@ def standup_dues(deps: Deps, now: datetime, *, refresh: bool) -> dict[str, Due]:
     return dues
 
 
-def refresh_channel_members(deps: Deps, today: date) -> None:
-    """Standups of "the channel's members" read the members once a day (one Slack call each)."""
+def refresh_channel_members(deps: Deps, now: datetime) -> None:
+    """Standups of "the channel's members" read the members once a day (one Slack call each),
+    the day being the standup's own, as `/standup` records it."""
     with deps.db.read() as session:
-        stale = [
-            (row.id, row.channel_id)
-            for row, _ in schedules.standups(session)
-            if row.members_mode == "channel" and row.members_read_on != today
-        ]
-    for standup_id, channel in stale:
+        stale = []
+        for row, _ in schedules.standups(session):
+            today = now.astimezone(ZoneInfo(row.timezone)).date()
+            if row.members_mode == "channel" and row.members_read_on != today:
+                stale.append((row.id, row.channel_id, today))
+    for standup_id, channel, today in stale:
         members = deps.slack.channel_members(channel)
         if members is None:
             log.warning("cannot read the members of %s; keeping the last list", channel)

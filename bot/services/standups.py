@@ -31,6 +31,7 @@ from bot.domain import (
 )
 from bot.errors import NotFound, UserError
 from bot.services.scope import workspace_id
+from bot.services.settings import local_today
 from bot.services.standup_rows import days_text, to_config
 from storage.models import Standup, StandupAnswer
 from storage.repositories import calendars, projects, workspaces
@@ -52,11 +53,6 @@ NOT_A_CHANNEL = (
     "A standup belongs to a channel: run `/standup` in the channel whose team it is for, "
     "not in a direct message."
 )
-
-
-def local_today(deps: Deps, actor: Actor) -> date:
-    """Today where the actor is."""
-    return deps.clock.now().astimezone(ZoneInfo(actor.timezone)).date()
 
 
 def settings(deps: Deps, actor: Actor) -> StandupConfig | None:

@@ -103,8 +103,8 @@ def run_tick(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
         )
     sender = _Sender(deps, render, now, pacer or Pacer(), report)
+    _settle_stale(deps, now, worker, report)
     with deps.db.write() as session:
-        _settle_stale(deps, session, now, worker, dues, report)
         retries = schedules.claim_retries(session, now, worker)
     sender.send_claimed(retries, dues)
     with deps.db.write() as session:
@@ -206,25 +206,32 @@ def _row(due: Due, now: datetime, worker: str) -> dict[str, Any]:
     }
 
 
-def _settle_stale(
-    deps: Deps, session: Any, now: datetime, worker: str, dues: dict[str, Due], report: TickReport
-) -> None:
-    """Rows a stopped worker left `sending`: sent if Slack has the message, else retried."""
-    for row in schedules.claim_stale(session, now - STALE_AFTER, now, worker):
+def _settle_stale(deps: Deps, now: datetime, worker: str, report: TickReport) -> None:
+    """Rows a stopped worker left `sending`: sent if Slack has the message, else retried.
+
+    The rows are claimed in one short transaction and Slack is asked with none open, so the
+    history look-ups never hold a lock other requests wait on.
+    """
+    with deps.db.write() as session:
+        stale = schedules.claim_stale(session, now - STALE_AFTER, now, worker)
+    outcomes: list[dict[str, Any]] = []
+    for row in stale:
         try:
-            since = row.created_at - timedelta(minutes=1)
-            found = deps.slack.find_sent(row.target, row.key, since)
+            found = deps.slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
         except LookupError as error:
             log.warning("cannot settle %s yet: %s", row.key, error)
             continue
         if found is not None:
-            row.status, row.sent_at = "sent", now
-            row.channel_id, row.message_ts = found.channel, found.ts
+            outcome = {"status": "sent", "sent_at": now, "channel_id": found.channel}
+            outcomes.append({"id": row.id, **outcome, "message_ts": found.ts})
             log.info("settled %s: it was sent before the worker stopped", row.key)
         else:
-            row.status, row.next_attempt_at = "failed", now
+            outcomes.append({"id": row.id, "status": "failed", "next_attempt_at": now})
             log.info("settled %s: never reached Slack; retrying", row.key)
         report.settled += 1
+    if outcomes:
+        with deps.db.write() as session:
+            schedules.record_outcomes(session, outcomes)
 
 
 class _Sender:

@@ -266,7 +266,9 @@ def patch_item_blocks(
         if block_id == item_block(item.ref):
             patched.append(section(summary_line(item, viewer), block_id=block_id).to_dict())
             patched.append(note)
-        elif block_id.startswith(controls_block(item.ref)):
+        elif block_id == controls_block(item.ref) or block_id.startswith(
+            controls_block(item.ref) + "|"  # not A-12's controls when A-1's were pressed
+        ):
             origin = block_id.removeprefix(controls_block(item.ref)).lstrip("|")
             controls = item_controls(item, origin.replace("|", " "))
             if controls is not None:

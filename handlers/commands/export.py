@@ -55,15 +55,16 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
     wanted = export_request(kind, command.get("text") or "", deps.clock.now())
     if wanted is None:
         return
-    actor = actor_from_command(deps, command)
+    team = command.get("team_id", "")
     try:
+        actor = actor_from_command(deps, command)
         exported = export.export_csv(deps, actor, kind, wanted.project)
     except UserError as error:
         # The ack ran the same checks a moment ago and has told the person.
         log.info("%s export not built: %s", kind.command, error)
         return
     except Exception:
-        log.exception("%s export failed for team %s", kind.command, actor.team_id)
+        log.exception("%s export failed for team %s", kind.command, team)
         respond(
             text=f":face_with_head_bandage: I couldn't build the CSV: something went wrong on my "
             f"side. Try `{kind.command} export` again in a moment.",

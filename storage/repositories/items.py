@@ -33,16 +33,18 @@ def get(
     return (cast(ItemRow, row[0]), row[1]) if row else None
 
 
-def by_ids(session: Session, kind: str, ids: Sequence[int]) -> dict[int, ItemRow]:
+def by_ids(
+    session: Session, workspace_id: int, kind: str, ids: Sequence[int]
+) -> dict[int, ItemRow]:
     model = MODELS[kind]
-    rows = cast(Sequence[ItemRow], session.scalars(select(model).where(model.id.in_(ids))).all())
+    stmt = select(model).where(model.workspace_id == workspace_id, model.id.in_(ids))
+    rows = cast(Sequence[ItemRow], session.scalars(stmt).all())
     return {row.id: row for row in rows}
 
 
-def issues_from_risk(session: Session, risk_id: int) -> Sequence[Issue]:
-    return session.scalars(
-        select(Issue).where(Issue.risk_id == risk_id).order_by(Issue.number)
-    ).all()
+def issues_from_risk(session: Session, workspace_id: int, risk_id: int) -> Sequence[Issue]:
+    stmt = select(Issue).where(Issue.workspace_id == workspace_id, Issue.risk_id == risk_id)
+    return session.scalars(stmt.order_by(Issue.number)).all()
 
 
 def page(

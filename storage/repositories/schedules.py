@@ -205,6 +205,6 @@ def channel_projects(
 
 
 def save_standup_members(session: Session, standup_id: int, members: list[str], day: date) -> None:
-    session.execute(
-        update(Standup).where(Standup.id == standup_id).values(members=members, members_read_on=day)
-    )
+    # Only while it still follows the channel: someone may have named its members meanwhile.
+    following = (Standup.id == standup_id, Standup.members_mode == "channel")
+    session.execute(update(Standup).where(*following).values(members=members, members_read_on=day))

@@ -23,7 +23,15 @@ from bot.domain import (
     StatusEntry,
 )
 from bot.errors import ParseError, UserError
-from handlers.blocks.items import HISTORY_MAX, render_change, render_item, render_page
+from handlers.blocks.controls import item_controls
+from handlers.blocks.items import (
+    HISTORY_MAX,
+    patch_item_blocks,
+    render_change,
+    render_item,
+    render_page,
+    summary_line,
+)
 from handlers.blocks.projects import (
     render_error,
     render_help,
@@ -32,9 +40,10 @@ from handlers.blocks.projects import (
     render_status,
     render_status_change,
 )
-from handlers.blocks.reply import Reply
+from handlers.blocks.reply import Reply, context, section
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, when
 from handlers.grammar import parse_item_command, parse_pmo_command
+from handlers.ids import item_block
 from handlers.usage import ITEM_USAGE, PMO_USAGE, help_text, kind_overview
 from tests.support.slack_specs import validate_message_payload
 
@@ -836,3 +845,21 @@ AMPERSANDS = "&" * 2000
 )
 def test_cut_text_never_ends_inside_an_entity(reply: Reply) -> None:
     check(reply)  # a cut `&amp;` left as `&am…` would be a bare ampersand
+
+
+def test_patching_one_items_controls_leaves_a_similar_ref_alone() -> None:
+    first = replace(ACTION, number=1)
+    twelfth = replace(ACTION, number=12, title="another")
+    message: list[dict[str, Any]] = []
+    for item in (first, twelfth):
+        message.append(section(summary_line(item, VIEWER), block_id=item_block(item.ref)).to_dict())
+        controls = item_controls(item)
+        assert controls is not None
+        message.append(controls)
+    done = replace(first, status="done")
+
+    patched = patch_item_blocks(message, done, VIEWER, context("done").to_dict())
+
+    assert [b.get("block_id") for b in patched if b["type"] == "actions"] == ["controls:A-12"]
+    [kept] = [b for b in patched if b.get("block_id") == "controls:A-12"]
+    assert kept == message[3]  # A-12's buttons still act on A-12

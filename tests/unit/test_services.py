@@ -240,3 +240,10 @@ def test_every_change_is_audited_in_order(deps: Deps, apollo: Actor, clock: Fixe
     with deps.db.read() as session:
         verbs = session.scalars(select(AuditEvent.verb).order_by(AuditEvent.at)).all()
     assert verbs == ["created", "updated", "assigned", "resolved"]
+
+
+def test_a_decision_cannot_supersede_itself(deps: Deps, apollo: Actor) -> None:
+    add(deps, apollo, Kind.DECISION, title="Host on vendor A")
+    with pytest.raises(Conflict, match="itself"):
+        items.supersede_decision(deps, apollo, 1, 1)
+    assert registers.show_item(deps, apollo, Kind.DECISION, 1).status == "active"
