@@ -27,6 +27,11 @@ class Kind(Enum):
     def ref(self, number: int) -> str:
         return f"{self.value}-{number}"
 
+    @classmethod
+    def of_command(cls, command: str) -> Kind:
+        """The register a slash command (`/risk`) works on."""
+        return cls[command.lstrip("/").upper()]
+
 
 class Rag(Enum):
     GREEN = "green"

@@ -9,10 +9,16 @@ from slack_bolt import BoltContext
 
 from bot.domain import Actor, Kind
 from bot.services.events import first_delivery
-from bot.services.people import remember_profile, timezone_of
+from bot.services.people import remember_profile
 from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
-from handlers.commands.context import actor_from_event, deps_of, local_now, viewer_for
+from handlers.commands.context import (
+    actor_from_event,
+    deps_of,
+    local_now,
+    viewer_for,
+    with_zone,
+)
 from handlers.commands.items import run_item_command
 from handlers.grammar import AddItem, parse_item_command
 
@@ -42,7 +48,7 @@ def mention_reply(body: dict[str, Any], event: dict[str, Any], context: BoltCont
     """Parse the mention's text as `<kind>: …` and log the item; anything else gets help."""
     deps = deps_of(context)
     actor = actor_from_event(body, event)
-    actor = Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+    actor = with_zone(deps, actor)
     text = _LEADING_MENTION.sub("", event.get("text") or "", count=1)
     prefix = _KIND_PREFIX.match(text)
     if prefix is None:

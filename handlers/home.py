@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -14,10 +13,15 @@ from slack_bolt import Ack, BoltContext
 from bot.deps import Deps
 from bot.domain import Actor
 from bot.services import home
-from bot.services.people import timezone_of
 from handlers.blocks.home import MODAL_ITEMS, SECTIONS, render_home, render_see_all
 from handlers.blocks.text import Viewer
-from handlers.commands.context import actor_from_event, actor_from_interaction, deps_of, viewer_for
+from handlers.commands.context import (
+    actor_from_event,
+    actor_from_interaction,
+    deps_of,
+    viewer_for,
+    with_zone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ def handle_app_home_opened(
     if event.get("tab") != "home":
         return  # the Messages or About tab: nothing of ours to draw
     deps = deps_of(context)
-    actor = _with_zone(deps, actor_from_event(body, event))
+    actor = with_zone(deps, actor_from_event(body, event))
     publish_home(deps, actor)
 
 
@@ -90,14 +94,10 @@ def refresh_home(deps: Deps, actor: Actor) -> None:
 
 def _refresh_once(deps: Deps, actor: Actor) -> None:
     try:
-        if not publish_home(deps, _with_zone(deps, actor)):
+        if not publish_home(deps, with_zone(deps, actor)):
             log.warning("Home tab of %s in %s was not published", actor.user_id, actor.team_id)
     except Exception:
         log.exception("refreshing the Home tab of %s in %s failed", actor.user_id, actor.team_id)
-
-
-def _with_zone(deps: Deps, actor: Actor) -> Actor:
-    return replace(actor, timezone=timezone_of(deps, actor))
 
 
 # Subcommands that change items, so the Home tabs of the people involved are redrawn after them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
         channel_id=command["channel_id"],
         enterprise_id=command.get("enterprise_id") or None,
     )
-    return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+    return with_zone(deps, actor)
 
 
 def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
@@ -43,7 +44,7 @@ def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
         channel_id=channel,
         enterprise_id=(body.get("enterprise") or {}).get("id"),
     )
-    return Actor(**{**actor.__dict__, "timezone": timezone_of(deps, actor)})
+    return with_zone(deps, actor)
 
 
 def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
@@ -60,6 +61,11 @@ def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
         channel_id=event.get("channel") or "",
         enterprise_id=enterprise_id or None,
     )
+
+
+def with_zone(deps: Deps, actor: Actor) -> Actor:
+    """The actor with their own Slack time zone (cached), which decides "today" for them."""
+    return replace(actor, timezone=timezone_of(deps, actor))
 
 
 def viewer_for(deps: Deps, actor: Actor) -> Viewer:

@@ -24,8 +24,6 @@ from handlers.grammar import ExportItems, parse_item_command
 
 log = logging.getLogger(__name__)
 
-KINDS = {kind.command: kind for kind in Kind}
-
 
 def start_export(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -> Reply:
     """The ack: which project, how many items, and that the file follows.
@@ -50,7 +48,7 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
     Bolt's error handler does not reach lazy listeners (it would log one line and the person
     would wait for ever), hence the handling here.
     """
-    kind = KINDS[command["command"]]
+    kind = Kind.of_command(command["command"])
     deps = deps_of(context)
     wanted = export_request(kind, command.get("text") or "", deps.clock.now())
     if wanted is None:

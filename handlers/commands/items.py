@@ -32,12 +32,10 @@ from handlers.grammar import (
 from handlers.modals import open_add_form
 from handlers.usage import kind_overview
 
-KIND_BY_COMMAND = {kind.command: kind for kind in Kind}
-
 
 def handle_raid_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     deps = deps_of(context)
-    kind = KIND_BY_COMMAND[command["command"]]
+    kind = Kind.of_command(command["command"])
     actor = actor_from_command(deps, command)
     viewer = viewer_for(deps, actor)
     parsed = parse_item_command(kind, command.get("text") or "", now=local_now(viewer))
