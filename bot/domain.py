@@ -39,6 +39,18 @@ class Rag(Enum):
     RED = "red"
 
 
+class ScoreBand(Enum):
+    """A risk score's band (score = likelihood × impact, 1–25); the value is the band's floor."""
+
+    HIGH = 15
+    MEDIUM = 8
+    LOW = 0
+
+    @classmethod
+    def of(cls, score: int) -> ScoreBand:
+        return next(band for band in cls if score >= band.value)
+
+
 OPEN_STATUSES: dict[Kind, frozenset[str]] = {
     Kind.RISK: frozenset({"open", "mitigating"}),
     Kind.ACTION: frozenset({"open"}),

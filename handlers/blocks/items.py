@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.domain import AuditEntry, Change, Item, ItemPage, Kind
+from bot.domain import AuditEntry, Change, Item, ItemPage, Kind, ScoreBand
 from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
@@ -32,14 +32,17 @@ VERB_TEXT = {
 }
 VERB_EMOJI = {"created": ":memo:", "done": ":white_check_mark:", "resolved": ":white_check_mark:"}
 VERB_EMOJI |= {"closed": ":lock:", "occurred": ":boom:", "reopened": ":leftwards_arrow_with_hook:"}
-SCORE_EMOJI = ((15, ":red_circle:"), (8, ":large_orange_circle:"), (0, ":large_yellow_circle:"))
+SCORE_EMOJI = {
+    ScoreBand.HIGH: ":red_circle:",
+    ScoreBand.MEDIUM: ":large_orange_circle:",
+    ScoreBand.LOW: ":large_yellow_circle:",
+}
 USER_FIELDS = frozenset({"owner", "by"})
 DATE_FIELDS = frozenset({"due", "review"})
 
 
 def score_badge(score: int) -> str:
-    emoji = next(e for floor, e in SCORE_EMOJI if score >= floor)
-    return f"{emoji} {score}"
+    return f"{SCORE_EMOJI[ScoreBand.of(score)]} {score}"
 
 
 def summary_line(item: Item, viewer: Viewer) -> str:
