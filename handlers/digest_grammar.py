@@ -113,7 +113,7 @@ def _schedule(raw: str, tokens: list[Token]) -> tuple[int, time | None]:
     """The day (one, anywhere) and the time (the other words, if any)."""
     words = [t for t in tokens if not (t.is_word and t.text.lower() in DAY_FILLER)]
     if not words:
-        raise ParseError(f"Say when: a day and a time, such as `friday 16:00`. {DAY_HINT}")
+        raise ParseError("Say when: a day of the week and a time, such as `friday 16:00`.")
     days = [(t, day_number(t.text)) for t in words if t.is_word]
     found = [(t, number) for t, number in days if number is not None]
     if not found:

@@ -185,7 +185,7 @@ def _overdue(digest: Digest) -> list[Block]:
         lines = [f"{who(digest, load.owner_id)} — {load.count} overdue"]
         lines += ["   " + item_line(digest, item, owner=False) for item in load.items]
         if load.count > len(load.items):
-            lines.append(f"   …and {load.count - len(load.items)} more")
+            lines.append(f"   …and {load.count - len(load.items)} more: `/action list overdue`")
         blocks.append(section("\n".join(lines)))
     shown = sum(load.count for load in digest.overdue)
     if shown < digest.overdue_total:
