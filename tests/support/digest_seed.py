@@ -68,7 +68,8 @@ def seed_project(
             )
         )
         pid = session.scalar(select(Project.id).where(Project.workspace_id == ws))
-        assert ws is not None and pid is not None
+        assert ws is not None
+        assert pid is not None
 
         def common(n: int, created: datetime) -> dict[str, Any]:
             return {

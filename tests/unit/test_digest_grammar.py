@@ -70,7 +70,8 @@ def test_bad_digest_commands_say_why_with_usage_and_example(text: str, message: 
     with pytest.raises(ParseError) as refused:
         parse_pmo_command(text, now=NOW)
     assert message in refused.value.message
-    assert refused.value.usage is not None and refused.value.usage.startswith("/pmo digest")
+    assert refused.value.usage is not None
+    assert refused.value.usage.startswith("/pmo digest")
     assert refused.value.example == "/pmo digest schedule friday 16:00"
 
 

@@ -170,7 +170,8 @@ def test_a_week_is_counted_and_listed(week: Deps) -> None:
     assert digest.trend == "improving"
     assert (digest.risks_opened.total, refs(digest.risks_opened.items)) == (1, ["R-1"])
     assert (digest.risks_closed.total, refs(digest.risks_closed.items)) == (1, ["R-2"])
-    assert digest.top_risks.total == 3 and refs(digest.top_risks.items)[0] == "R-1"
+    assert digest.top_risks.total == 3
+    assert refs(digest.top_risks.items)[0] == "R-1"
     assert digest.heat_map == {(4, 5): 1, (2, 2): 2}
     assert (digest.actions_done.total, refs(digest.actions_done.items)) == (1, ["A-5"])
     assert (digest.due_next_week.total, refs(digest.due_next_week.items)) == (1, ["A-6"])
@@ -196,13 +197,14 @@ def test_overdue_is_judged_in_each_owners_zone_and_grouped_by_owner(week: Deps) 
         None: (1, ["A-8"]),
     }
     assert (digest.overdue_total, digest.overdue_owners) == (5, 4)
-    assert [load.owner_id for load in digest.overdue][0] == "U0CAROL"  # most overdue first
+    assert next(load.owner_id for load in digest.overdue) == "U0CAROL"  # most overdue first
 
 
 def test_the_trend_covers_eight_weeks_from_monday_in_the_projects_zone(week: Deps) -> None:
     digest = composed(week)
     mondays = [week_start for week_start, _, _ in digest.action_trend]
-    assert len(mondays) == 8 and mondays[-1] == date(2026, 11, 23)
+    assert len(mondays) == 8
+    assert mondays[-1] == date(2026, 11, 23)
     assert all(day.weekday() == 0 for day in mondays)
     assert digest.action_trend[-1] == (date(2026, 11, 23), 6, 1)  # A-1,2,3,6,7,9 opened; A-5 done
     assert digest.action_trend[-2] == (date(2026, 11, 16), 0, 0)
@@ -239,7 +241,8 @@ def test_settings_move_the_digest_and_say_when_it_is_next(
     assert change.changes == {"day": ["Friday", "Monday"], "time": ["16:00", "09:30"]}
     assert change.settings.next_at == datetime(2026, 11, 30, 9, 30, tzinfo=LONDON)
     off = digests.change_digest(week, alice, None, enabled=False)
-    assert off.changes == {"digest": ["on", "off"]} and off.settings.next_at is None
+    assert off.changes == {"digest": ["on", "off"]}
+    assert off.settings.next_at is None
     again = digests.change_digest(week, alice, None, day=0, mentions=True)
     assert again.changes == {"digest": ["off", "on"], "mentions": ["off", "on"]}
 
@@ -276,6 +279,9 @@ def test_composing_costs_the_same_statements_for_10_and_10000_items(
             counts[team] = len(seen)
     assert counts["T0SMALL"] == counts["T0BIG"] <= 25
     big = digests_made["T0BIG"]
-    assert big.top_risks.total > 3000 and len(big.top_risks.items) == 10
-    assert big.overdue_total > 1000 and big.standup is not None
-    assert big.standup.overall.answered == 4 and big.standup.overall.prompted == 10
+    assert big.top_risks.total > 3000
+    assert len(big.top_risks.items) == 10
+    assert big.overdue_total > 1000
+    assert big.standup is not None
+    assert big.standup.overall.answered == 4
+    assert big.standup.overall.prompted == 10
