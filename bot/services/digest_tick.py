@@ -26,6 +26,9 @@ log = logging.getLogger("pmo_bot.tick")
 PREFIX = "digest:"
 CATCH_UP = timedelta(hours=24)
 REPLY_PARTS = ("1-risks", "2-actions", "3-issues", "4-standup")  # sorted keys post in order
+CHART_PARTS = {
+    f"{5 + i}-chart-{name.removesuffix('.png')}": name for i, name in enumerate(CHART_FILES)
+}
 SETTLED = frozenset({"sent", "sending", "dropped"})
 
 
@@ -86,7 +89,7 @@ def _parts_owed(
     if has_standup:
         followers.append(reply_part(STANDUP))
     if with_charts:
-        followers += [f"chart-{name.removesuffix('.png')}" for name in CHART_FILES]
+        followers += list(CHART_PARTS)
     if parent is None or parent.status == "failed":
         later = [(part, None) for part in followers] if dry_run else []
         return [(PARENT, None), *later]
@@ -100,9 +103,10 @@ def _parts_owed(
 
 
 def _charts(digest: Digest, parts: Sequence[tuple[str, str | None]]) -> dict[str, ChartFile]:
-    if not any(part.startswith("chart-") for part, _ in parts):
+    if not any(part in CHART_PARTS for part, _ in parts):
         return {}
-    return {f"chart-{c.filename.removesuffix('.png')}": c for c in digest_charts(digest)}
+    files = {chart.filename: chart for chart in digest_charts(digest)}
+    return {part: files[name] for part, name in CHART_PARTS.items() if name in files}
 
 
 def _due(
@@ -114,7 +118,7 @@ def _due(
     thread_ts: str | None,
     charts: dict[str, ChartFile],
 ) -> DigestDue | None:
-    if part.startswith("chart-") and part not in charts:
+    if part in CHART_PARTS and part not in charts:
         return None  # the charts extra stopped drawing since the pass began
     return DigestDue(
         key=key if part == PARENT else f"{key}:{part}",

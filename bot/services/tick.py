@@ -110,8 +110,8 @@ def run_tick(
     with deps.db.write() as session:
         retries = schedules.claim_retries(session, now, worker)
     sender.send_claimed(retries, dues)
-    won = _claim_and_send(deps, sender, dues, {row.key for row in retries}, worker)
-    if any(getattr(dues[key], "part", None) == PARENT for key in won):
+    _claim_and_send(deps, sender, dues, {row.key for row in retries}, worker)
+    if any(getattr(due, "part", None) == PARENT for due in dues.values()):
         # A digest's replies need its parent's ts: those of parents posted just now go now.
         replies = digest_dues(deps, now, snapshot.last_pass)
         replies = {key: due for key, due in replies.items() if key not in dues}
