@@ -34,7 +34,8 @@ def _tally(condition: ColumnElement[bool]) -> Any:
 
 
 def _in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(column >= start, column < end)
+    """In the week (`start`, `end`]: what happened at the digest's very moment is in it."""
+    return and_(column > start, column <= end)
 
 
 def _of_project(model: Any, ws: int, project_id: int) -> tuple[ColumnElement[bool], ...]:

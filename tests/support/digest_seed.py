@@ -99,7 +99,11 @@ def seed_project(
             session.execute(insert(Issue), [_issue(common, n, now) for n in range(1, issues + 1)])
         if decisions:
             rows = [
-                {**common(n, now - timedelta(days=n)), "decided_on": now.date(), "status": "active"}
+                {
+                    **common(n, now - timedelta(days=n % 10)),
+                    "decided_on": now.date(),
+                    "status": "active",
+                }
                 for n in range(1, decisions + 1)
             ]
             session.execute(insert(Decision), rows)
