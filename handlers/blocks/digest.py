@@ -150,18 +150,24 @@ def render_parent(digest: Digest) -> Drawn:
 # -- the replies -----------------------------------------------------------------------------------
 
 
+def _reply(digest: Digest, what: str, title: str, *listings: tuple[str, Listed, str]) -> Drawn:
+    blocks = [section(title), *(_listing(digest, *listing) for listing in listings)]
+    return f"{what} in {escape(digest.project.name)} this week", as_dicts(blocks)
+
+
 def render_risks(digest: Digest) -> Drawn:
     title = (
         f":warning: *Risks* — {digest.risks_opened.total} opened and "
         f"{digest.risks_closed.total} closed this week; {digest.top_risks.total} open"
     )
-    blocks = [
-        section(title),
-        _listing(digest, "Opened this week", digest.risks_opened, "/risk list all"),
-        _listing(digest, "Closed this week", digest.risks_closed, "/risk list closed"),
-        _listing(digest, "Top open risks by score", digest.top_risks, "/risk list"),
-    ]
-    return f"Risks in {escape(digest.project.name)} this week", as_dicts(blocks)
+    return _reply(
+        digest,
+        "Risks",
+        title,
+        ("Opened this week", digest.risks_opened, "/risk list all"),
+        ("Closed this week", digest.risks_closed, "/risk list closed"),
+        ("Top open risks by score", digest.top_risks, "/risk list"),
+    )
 
 
 def render_actions(digest: Digest) -> Drawn:
@@ -205,13 +211,14 @@ def render_issues(digest: Digest) -> Drawn:
         f":rotating_light: *Issues* — {digest.issues_opened.total} opened and "
         f"{digest.issues_resolved.total} resolved this week; {digest.issues_open} open"
     )
-    blocks = [
-        section(title),
-        _listing(digest, "Opened this week", digest.issues_opened, "/issue list open"),
-        _listing(digest, "Resolved this week", digest.issues_resolved, "/issue list resolved"),
-        _listing(digest, ":scales: Decisions logged this week", digest.decisions, "/decision list"),
-    ]
-    return f"Issues and decisions in {escape(digest.project.name)} this week", as_dicts(blocks)
+    return _reply(
+        digest,
+        "Issues and decisions",
+        title,
+        ("Opened this week", digest.issues_opened, "/issue list open"),
+        ("Resolved this week", digest.issues_resolved, "/issue list resolved"),
+        (":scales: Decisions logged this week", digest.decisions, "/decision list"),
+    )
 
 
 def render_standup(digest: Digest) -> Drawn:
