@@ -53,5 +53,5 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
         row = conn.execute(text("SELECT number, title, likelihood, impact, source_link FROM risks"))
         assert row.one() == (12, "Vendor may slip", 3, 4, None)
         assert conn.execute(text("SELECT count(*) FROM processed_events")).scalar() == 0
-        digest = "SELECT digest_on, digest_day, digest_time, digest_mentions FROM projects"
-        assert tuple(conn.execute(text(digest)).one()) == (True, 4, "16:00", False)
+        settings = "SELECT digest_on, digest_day, digest_time, digest_mentions FROM projects"
+        assert tuple(conn.execute(text(settings)).one()) == (True, 4, "16:00", False)
