@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the digest's own values live beside it; only DigestDue is scheduled here
+    from bot.digest_domain import ChartFile, Digest
 
 
 class Kind(Enum):
@@ -460,7 +464,30 @@ class StandupSummaryDue:
         return self.standup.channel_id
 
 
-Due = ReminderDue | EscalationDue | StandupPromptDue | StandupSummaryDue
+@dataclass(frozen=True)
+class DigestDue:
+    """One part of a project's weekly digest: the parent, a thread reply, or a chart.
+
+    `key` is `digest:<team>:<project id>:<local day>` for the parent and that key plus
+    `:<part>` for the rest; replies and charts carry the parent's ts once it is posted.
+    """
+
+    key: str
+    workspace_id: int
+    team_id: str
+    local_day: date
+    digest: Digest
+    part: str = "parent"
+    parent_key: str | None = None
+    thread_ts: str | None = None
+    chart: ChartFile | None = None
+
+    @property
+    def target(self) -> str:
+        return self.digest.project.channel_id
+
+
+Due = ReminderDue | EscalationDue | StandupPromptDue | StandupSummaryDue | DigestDue
 
 
 # -- standup settings and reports (`/standup`) ---------------------------------------------------

@@ -89,11 +89,23 @@ class ShellGateway:
         return None
 
     def upload_file(
-        self, channel: str, filename: str, content: bytes, title: str, comment: str
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str,
+        thread_ts: str | None = None,
     ) -> bool:
         path = Path(filename).name
         Path(path).write_bytes(content)
         self._say(f"[file {title} saved as ./{path}]\n")
+        return True
+
+    def post_ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: Blocks | None = None
+    ) -> bool:
+        self._say(f"[only you, in #{channel.lower()}]\n{to_text(text, blocks, self.names)}\n")
         return True
 
 

@@ -97,9 +97,22 @@ class SlackGateway(Protocol):
         ...
 
     def upload_file(
-        self, channel: str, filename: str, content: bytes, title: str, comment: str
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str,
+        thread_ts: str | None = None,
     ) -> bool:
-        """Share a file in a channel (files_upload_v2: the external-upload methods)."""
+        """Share a file in a channel, or in a thread of it when `thread_ts` (files_upload_v2:
+        the external-upload methods)."""
+        ...
+
+    def post_ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: Blocks | None = None
+    ) -> bool:
+        """A message in a channel only `user_id` sees (chat.postEphemeral)."""
         ...
 
     def send(
@@ -194,7 +207,13 @@ class WebApiGateway:
         return str(link) if link else None
 
     def upload_file(
-        self, channel: str, filename: str, content: bytes, title: str, comment: str
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str,
+        thread_ts: str | None = None,
     ) -> bool:
         return self._ok(
             "files_upload_v2",
@@ -204,6 +223,17 @@ class WebApiGateway:
                 content=content,
                 title=title,
                 initial_comment=comment,
+                thread_ts=thread_ts,
+            ),
+        )
+
+    def post_ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: Blocks | None = None
+    ) -> bool:
+        return self._ok(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user_id, text=text, blocks=blocks
             ),
         )
 

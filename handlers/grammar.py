@@ -15,6 +15,7 @@ from bot.domain import (
 from bot.errors import DateError, ParseError, UserError
 from bot.fields import FIELDS, PERSON_FIELD, FieldType, Value, field_by_key
 from bot.services.calendar import ESCALATION_MAX, ESCALATION_MIN, parse_clock
+from handlers.digest_grammar import DigestCommand, parse_digest
 from handlers.parsing import (
     Token,
     a_or_an,
@@ -225,6 +226,7 @@ PmoCommand = (
     | SetAway
     | EndAway
     | ShowAway
+    | DigestCommand
 )
 
 
@@ -570,6 +572,8 @@ def _parse_pmo(sub: str, args: _Args, now: datetime | None) -> PmoCommand:
         return _holiday(args, now)
     if sub == "away":
         return _away(args, now)
+    if sub == "digest":
+        return parse_digest(args.raw, args.tokens, args.project)
     return Help(None)
 
 

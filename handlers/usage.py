@@ -165,6 +165,13 @@ PMO_USAGE: dict[str, Usage] = {
         "you're out of office, both days included (`monday to friday`: the coming one; "
         "overlapping periods merge): no prompts or pings; `off` ends it; alone, shows yours",
     ),
+    "digest": Usage(
+        "/pmo digest [schedule <day> <hh:mm>|off|on|now|preview|mentions on|off] [project:<slug>]",
+        "/pmo digest schedule friday 16:00",
+        "the weekly digest in the channel (default Friday 16:00, the project's time zone): "
+        "move it, stop it, post it now, preview it (only you see it), ping owners or name them "
+        "(default); alone, shows it",
+    ),
     "help": Usage("/pmo help", "/pmo help", "everything, briefly"),
 }
 

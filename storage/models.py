@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -76,6 +77,12 @@ class Project(Base):
     reminders_on: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminder_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
     escalation_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The weekly digest (`/pmo digest …`): weekday (Monday 0) and time in the project's zone,
+    # and whether it pings owners (`<@U…>`) or names them in plain text.
+    digest_on: Mapped[bool] = mapped_column(default=True, server_default=true())
+    digest_day: Mapped[int] = mapped_column(default=4, server_default="4")
+    digest_time: Mapped[str] = mapped_column(String(5), default="16:00", server_default="16:00")
+    digest_mentions: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class _Item:

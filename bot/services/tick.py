@@ -17,8 +17,10 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.deps import Deps
-from bot.domain import Due, ReminderDue
+from bot.digest_domain import PARENT, ChartFile
+from bot.domain import DigestDue, Due, ReminderDue
 from bot.services import schedule
+from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
@@ -95,6 +97,7 @@ def run_tick(
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
     dues |= {e.key: e for e in planned.escalations}
     dues |= standup_dues(deps, now, refresh=not dry_run)
+    dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
     report.due = len(dues)
     if dry_run:
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
@@ -107,16 +110,30 @@ def run_tick(
     with deps.db.write() as session:
         retries = schedules.claim_retries(session, now, worker)
     sender.send_claimed(retries, dues)
-    with deps.db.write() as session:
-        won = schedules.claim_new(session, [_row(d, now, worker) for d in dues.values()])
-    retried = {row.key for row in retries}
-    report.already += sum(1 for key in dues if key not in won and key not in retried)
-    sender.send_new([dues[key] for key in sorted(won)], won)
-    sender.flush()
+    _claim_and_send(deps, sender, dues, {row.key for row in retries}, worker)
+    if any(getattr(due, "part", None) == PARENT for due in dues.values()):
+        # A digest's replies need its parent's ts: those of parents posted just now go now.
+        replies = digest_dues(deps, now, snapshot.last_pass)
+        replies = {key: due for key, due in replies.items() if key not in dues}
+        report.due += len(replies)
+        _claim_and_send(deps, sender, replies, set(), worker)
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
     log.info("pass at %s: %s", now.isoformat(timespec="seconds"), report.summary())
     return report
+
+
+def _claim_and_send(
+    deps: Deps, sender: _Sender, dues: dict[str, Due], retried: set[str], worker: str
+) -> dict[str, int]:
+    """Claim the dues' keys (those already in the ledger are someone else's) and send what this
+    pass won; the keys won, with their row ids."""
+    with deps.db.write() as session:
+        won = schedules.claim_new(session, [_row(d, sender.now, worker) for d in dues.values()])
+    sender.report.already += sum(1 for key in dues if key not in won and key not in retried)
+    sender.send_new([dues[key] for key in sorted(won)], won)
+    sender.flush()
+    return won
 
 
 def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
@@ -259,13 +276,24 @@ class _Sender:
             self._send(row.id, due, attempts=row.attempts)
 
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
-        text, blocks = self.render(due, self.now)
-        self.pacer.wait()
         thread = getattr(due, "thread_ts", None)
-        result = self.deps.slack.send(due.target, text, blocks, due.key, thread)
+        chart: ChartFile | None = getattr(due, "chart", None)
+        if chart is not None:
+            self.pacer.wait()
+            result = self._upload(due.target, chart, thread)
+        else:
+            text, blocks = self.render(due, self.now)
+            self.pacer.wait()
+            result = self.deps.slack.send(due.target, text, blocks, due.key, thread)
         self._outcome(row_id, due, result, attempts + 1)
         if clock_time.monotonic() - self.flushed_at > FLUSH_SECONDS:
             self.flush()
+
+    def _upload(self, channel: str, chart: ChartFile, thread_ts: str | None) -> SendResult:
+        shared = self.deps.slack.upload_file(
+            channel, chart.filename, chart.content, chart.title, chart.title, thread_ts=thread_ts
+        )
+        return SendResult(ok=True, channel=channel) if shared else SendResult(False, error="upload")
 
     def _outcome(self, row_id: int, due: Due, result: SendResult, attempts: int) -> None:
         if result.ok:
@@ -334,5 +362,8 @@ def _dry_run(
             if isinstance(due, ReminderDue)
             else f"post in {due.target}"
         )
+        if isinstance(due, DigestDue) and due.parent_key is not None:
+            where += f", in the thread of {due.parent_key}"
+
         report.lines.append(f"would send {key} — {where}\n{describe(text, blocks)}")
     return report

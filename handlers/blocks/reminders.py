@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import (
+    DigestDue,
     Due,
     EscalationDue,
     Item,
@@ -22,6 +23,7 @@ from bot.domain import (
     StandupSummaryDue,
 )
 from handlers.blocks.controls import item_controls
+from handlers.blocks.digest import render_digest_due
 from handlers.blocks.items import summary_line
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.standup_prompts import render_prompt, render_summary
@@ -47,6 +49,8 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_prompt(due)
     if isinstance(due, StandupSummaryDue):
         return render_summary(due)
+    if isinstance(due, DigestDue):
+        return render_digest_due(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))
 
 

@@ -1,4 +1,5 @@
-"""`/pmo`: projects, RAG status, the portfolio, reminder settings, holidays, away and help."""
+"""`/pmo`: projects, RAG status, the portfolio, reminder settings, holidays, away, the digest
+and help."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ from handlers.blocks.settings import (
 )
 from handlers.blocks.text import Viewer
 from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.commands.digest import run_digest_command
+from handlers.digest_grammar import (
+    DigestMentions,
+    PostDigest,
+    ScheduleDigest,
+    ShowDigest,
+    SwitchDigest,
+)
 from handlers.grammar import (
     AddHoliday,
     EndAway,
@@ -93,5 +102,7 @@ def run_pmo_command(deps: Deps, actor: Actor, parsed: PmoCommand, viewer: Viewer
             return render_away_change(settings.end_away(deps, actor), viewer)
         case ShowAway():
             return render_away(settings.away_status(deps, actor), viewer)
+        case ShowDigest() | ScheduleDigest() | SwitchDigest() | DigestMentions() | PostDigest():
+            return run_digest_command(deps, actor, parsed, viewer)
         case _:
             raise AssertionError(f"unhandled command {parsed!r}")

@@ -46,3 +46,30 @@ def test_a_scripted_shell_session_on_a_new_sqlite_file(tmp_path: Path) -> None:
     assert out.index("saved as ./apollo-risks-", preparing) > preparing  # after the reply
     [csv] = list(tmp_path.glob("apollo-risks-*.csv"))
     assert csv.read_bytes().startswith(b"\xef\xbb\xbfref,project,title")
+
+
+DIGEST_SESSION = """\
+/pmo project Apollo
+/risk add Vendor may slip impact:high likelihood:4 owner:@bob
+/action add @bob send contract due 2027-01-20
+/pmo digest preview
+/pmo digest now
+"""
+
+
+def test_the_shell_shows_a_digest_posted_now_and_previewed(tmp_path: Path) -> None:
+    result = offline_cli(
+        tmp_path, "shell", "--channel", "apollo", "--tz", "Europe/London", stdin=DIGEST_SESSION
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    preview = out.index("alice@#apollo> /pmo digest preview")
+    now = out.index("alice@#apollo> /pmo digest now")
+    assert out.index("[only you, in #", preview) < now
+    assert out.count("[only you, in #") == 4  # the parent and three replies
+    assert "Weekly digest: Apollo" in out[preview:now]
+    assert out.index("[posted to #", now) > now
+    assert out[now:].count("(in thread)]") == 3
+    assert "*R-1* Vendor may slip · :red_circle: 16 · " in out[now:]

@@ -18,7 +18,8 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
             conn.execute(text(f"DROP TABLE {table}"))
         for table in ("deliveries", "away_periods", "holidays", "worker_marks"):
             conn.execute(text(f"DROP TABLE {table}"))
-        for column in ("reminders_on", "reminder_time", "escalation_days"):
+        digest = ("digest_on", "digest_day", "digest_time", "digest_mentions")
+        for column in ("reminders_on", "reminder_time", "escalation_days", *digest):
             conn.execute(text(f"ALTER TABLE projects DROP COLUMN {column}"))
         for table in ("risks", "issues", "decisions"):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN source_link"))
@@ -52,3 +53,5 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
         row = conn.execute(text("SELECT number, title, likelihood, impact, source_link FROM risks"))
         assert row.one() == (12, "Vendor may slip", 3, 4, None)
         assert conn.execute(text("SELECT count(*) FROM processed_events")).scalar() == 0
+        settings = "SELECT digest_on, digest_day, digest_time, digest_mentions FROM projects"
+        assert tuple(conn.execute(text(settings)).one()) == (True, 4, "16:00", False)

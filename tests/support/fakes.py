@@ -61,7 +61,13 @@ class RecordingGateway:
         )
 
     def upload_file(
-        self, channel: str, filename: str, content: bytes, title: str, comment: str
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str,
+        thread_ts: str | None = None,
     ) -> bool:
         sent = self._record(
             "file",
@@ -70,7 +76,18 @@ class RecordingGateway:
             content=content,
             title=title,
             comment=comment,
+            thread_ts=thread_ts,
         )
+        return sent is not None
+
+    def post_ephemeral(
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        sent = self._record("ephemeral", channel=channel, user=user_id, text=text, blocks=blocks)
         return sent is not None
 
     def send(
