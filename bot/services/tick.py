@@ -22,10 +22,11 @@ from bot.services import schedule
 from bot.services.people import valid_zone
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
+from bot.services.senders import Senders
 from bot.services.standup_tick import standup_dues
 from bot.slack import SendResult
 from storage.models import Delivery, Project
-from storage.repositories import schedules
+from storage.repositories import schedules, workspaces
 
 log = logging.getLogger("pmo_bot.tick")
 LOOKAHEAD = timedelta(days=2)  # due "tomorrow" anywhere on Earth is within two UTC days
@@ -89,12 +90,16 @@ def run_tick(
     """One pass; a dry run reports what it would send (as `describe` draws it) and sends
     nothing, records nothing."""
     now = deps.clock.now()
-    snapshot = with_slack_zones(deps, load_snapshot(deps, now), save=not dry_run)
+    senders = Senders(deps)
+    snapshot = load_snapshot(deps, now)
+    live = tuple(t for t in snapshot.items if t.team_id not in senders.uninstalled)
+    snapshot = with_slack_zones(deps, replace(snapshot, items=live), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
     dues |= {e.key: e for e in planned.escalations}
-    dues |= standup_dues(deps, now, refresh=not dry_run)
+    dues |= standup_dues(deps, now, senders, refresh=not dry_run)
+    dues = senders.keep(dues)
     report.due = len(dues)
     if dry_run:
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
@@ -102,8 +107,8 @@ def run_tick(
         log.info(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
         )
-    sender = _Sender(deps, render, now, pacer or Pacer(), report)
-    _settle_stale(deps, now, worker, report)
+    sender = _Sender(deps, senders, render, now, pacer or Pacer(), report)
+    _settle_stale(deps, senders, now, worker, report)
     with deps.db.write() as session:
         retries = schedules.claim_retries(session, now, worker)
     sender.send_claimed(retries, dues)
@@ -149,7 +154,9 @@ def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
     )
 
 
-def with_slack_zones(deps: Deps, snapshot: schedule.Snapshot, *, save: bool) -> schedule.Snapshot:
+def with_slack_zones(
+    deps: Deps, snapshot: schedule.Snapshot, senders: Senders, *, save: bool
+) -> schedule.Snapshot:
     """Ask Slack for the zones of owners never seen before; cache them in one statement.
 
     Someone assigned an action by a colleague may never have typed a command; without this,
@@ -160,9 +167,11 @@ def with_slack_zones(deps: Deps, snapshot: schedule.Snapshot, *, save: bool) -> 
     if not missing:
         return snapshot
     zones = dict(snapshot.zones)
+    teams = {t.workspace_id: t.team_id for t in snapshot.items}
     rows = []
     for workspace_id, user_id in missing:
-        found = deps.slack.user_info(user_id)
+        slack = senders.for_team(teams[workspace_id])
+        found = slack.user_info(user_id) if slack is not None else None
         if found is None or not found.timezone or not valid_zone(found.timezone):
             continue  # the project's zone stands in; Slack is asked again next pass
         zones[(workspace_id, user_id)] = found.timezone
@@ -206,7 +215,9 @@ def _row(due: Due, now: datetime, worker: str) -> dict[str, Any]:
     }
 
 
-def _settle_stale(deps: Deps, now: datetime, worker: str, report: TickReport) -> None:
+def _settle_stale(
+    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
+) -> None:
     """Rows a stopped worker left `sending`: sent if Slack has the message, else retried.
 
     The rows are claimed in one short transaction and Slack is asked with none open, so the
@@ -214,10 +225,16 @@ def _settle_stale(deps: Deps, now: datetime, worker: str, report: TickReport) ->
     """
     with deps.db.write() as session:
         stale = schedules.claim_stale(session, now - STALE_AFTER, now, worker)
+        teams = workspaces.team_ids(session, {row.workspace_id for row in stale})
     outcomes: list[dict[str, Any]] = []
     for row in stale:
+        slack = senders.for_team(teams[row.workspace_id])
+        if slack is None:  # uninstalled: Slack can't be asked, and nothing more goes there
+            outcomes.append({"id": row.id, "status": "dropped", "last_error": "not installed"})
+            report.dropped += 1
+            continue
         try:
-            found = deps.slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+            found = slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
         except LookupError as error:
             log.warning("cannot settle %s yet: %s", row.key, error)
             continue
@@ -238,9 +255,16 @@ class _Sender:
     """Sends claimed deliveries and records their outcomes in batches."""
 
     def __init__(
-        self, deps: Deps, render: Renderer, now: datetime, pacer: Pacer, report: TickReport
+        self,
+        deps: Deps,
+        senders: Senders,
+        render: Renderer,
+        now: datetime,
+        pacer: Pacer,
+        report: TickReport,
     ):
-        self.deps, self.render, self.now, self.pacer, self.report = deps, render, now, pacer, report
+        self.deps, self.senders, self.render = deps, senders, render
+        self.now, self.pacer, self.report = now, pacer, report
         self.outcomes: list[dict[str, Any]] = []
         self.flushed_at = clock_time.monotonic()
 
@@ -262,7 +286,11 @@ class _Sender:
         text, blocks = self.render(due, self.now)
         self.pacer.wait()
         thread = getattr(due, "thread_ts", None)
-        result = self.deps.slack.send(due.target, text, blocks, due.key, thread)
+        slack = self.senders.for_team(due.team_id)
+        if slack is None:  # the dues were filtered by team, so only if uninstalled mid-pass
+            result = SendResult(ok=False, error="not_installed")
+        else:
+            result = slack.send(due.target, text, blocks, due.key, thread)
         self._outcome(row_id, due, result, attempts + 1)
         if clock_time.monotonic() - self.flushed_at > FLUSH_SECONDS:
             self.flush()
