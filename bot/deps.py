@@ -38,7 +38,11 @@ class Deps:
 
 def build_deps(settings: Settings) -> Deps:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    db, clock = Database(engine), SystemClock()
+    return assemble(settings, SystemClock(), Database(engine))
+
+
+def assemble(settings: Settings, clock: Clock, db: Database) -> Deps:
+    """The deps for the settings' mode: one bot token, or (OAuth) a token per workspace."""
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     if not settings.oauth_enabled:
         return Deps(settings, clock, WebApiGateway(client), db)

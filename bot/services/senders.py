@@ -1,11 +1,9 @@
 """Who the worker may send to in a pass, and with which gateway: each workspace's own (OAuth
-mode), none for a workspace the app was uninstalled from, each looked up once a pass."""
+mode), none for a workspace the app was uninstalled from; each looked up once a pass."""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from typing import TypeVar
 
 from bot.deps import Deps
 from bot.domain import Due
@@ -13,7 +11,6 @@ from bot.slack import SlackGateway
 from storage.repositories import workspaces
 
 log = logging.getLogger("pmo_bot.tick")
-D = TypeVar("D", bound=Due)
 
 
 class Senders:
@@ -24,6 +21,7 @@ class Senders:
         with deps.db.read() as session:
             self.uninstalled = workspaces.uninstalled_teams(session)
         self._found: dict[str, SlackGateway | None] = {}
+        self.silenced: dict[str, Due] = {}  # due in uninstalled workspaces: never sent
 
     def for_team(self, team_id: str) -> SlackGateway | None:
         """The team's gateway; None when the app is uninstalled there or has no install."""
@@ -39,16 +37,14 @@ class Senders:
     def sendable(self, team_id: str) -> bool:
         return self.for_team(team_id) is not None
 
-    def keep(self, dues: dict[str, D]) -> dict[str, D]:
-        """The dues of workspaces that can be sent to; one line per skipped workspace."""
-        kept: dict[str, D] = {}
-        skipped: Counter[str] = Counter()
+    def keep(self, dues: dict[str, Due]) -> dict[str, Due]:
+        """The dues that can be sent now. Those of uninstalled workspaces are set aside in
+        `silenced`; those of a workspace whose token can't be had now (logged in `for_team`)
+        wait for a later pass."""
+        kept: dict[str, Due] = {}
         for key, due in dues.items():
-            if self.sendable(due.team_id):
+            if due.team_id in self.uninstalled:
+                self.silenced[key] = due
+            elif self.sendable(due.team_id):
                 kept[key] = due
-            else:
-                skipped[due.team_id] += 1
-        for team_id, count in sorted(skipped.items()):
-            why = "uninstalled" if team_id in self.uninstalled else "not installed"
-            log.info("skipped %d sends to workspace %s: the app is %s there", count, team_id, why)
         return kept

@@ -91,9 +91,7 @@ def run_tick(
     nothing, records nothing."""
     now = deps.clock.now()
     senders = Senders(deps)
-    snapshot = load_snapshot(deps, now)
-    live = tuple(t for t in snapshot.items if t.team_id not in senders.uninstalled)
-    snapshot = with_slack_zones(deps, replace(snapshot, items=live), senders, save=not dry_run)
+    snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
@@ -102,7 +100,9 @@ def run_tick(
     dues = senders.keep(dues)
     report.due = len(dues)
     if dry_run:
+        report.lines += [f"skipped {key}: the app is uninstalled there" for key in senders.silenced]
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
+    _drop_silenced(deps, senders, now, worker, report)
     for key in planned.missed:
         log.info(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
@@ -122,6 +122,24 @@ def run_tick(
         schedules.set_mark(session, MARK, now)
     log.info("pass at %s: %s", now.isoformat(timespec="seconds"), report.summary())
     return report
+
+
+def _drop_silenced(
+    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
+) -> None:
+    """Sends due in workspaces the app was uninstalled from go in the ledger as dropped, so
+    each is logged once, not every pass; a reinstall resumes with the next ones due."""
+    skipped = [
+        _row(due, now, worker) | {"status": "dropped", "last_error": "app uninstalled"}
+        for due in senders.silenced.values()
+    ]
+    if not skipped:
+        return
+    with deps.db.write() as session:
+        won = schedules.claim_new(session, skipped)
+    for key in sorted(won):
+        log.info("skipped %s: the app is uninstalled in that workspace (its data is kept)", key)
+    report.dropped += len(won)
 
 
 def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
