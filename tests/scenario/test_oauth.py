@@ -9,7 +9,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,7 +23,6 @@ from bot.deps import Deps, assemble
 from bot.domain import Actor, Kind
 from bot.scheduler import tick
 from bot.services import items, people, projects
-from bot.web import WebApp
 from storage.db import Database
 from storage.models import (
     Action,
@@ -35,7 +33,7 @@ from storage.models import (
     slack_oauth_states,
 )
 from tests.conftest import ALICE, CHANNEL
-from tests.scenario.conftest import SECRET, SlackSide, TrackingExecutor, count, reply_text
+from tests.scenario.conftest import SECRET, SlackSide, count, reply_text
 from tests.support.http import HttpAnswer
 from tests.support.signing import event_body, sign
 from tests.support.slack_api import FakeSlackWebAPI
@@ -61,16 +59,9 @@ def oauth_deps(engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Deps
 
 
 @pytest.fixture
-def deps(any_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Deps:
+def app_deps(any_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Deps:
+    """OAuth mode on SQLite and PostgreSQL; the scenario `slack` fixture serves it."""
     return oauth_deps(any_engine, clock, fake)
-
-
-@pytest.fixture
-def slack(deps: Deps) -> Iterator[SlackSide]:
-    executor = TrackingExecutor()
-    yield SlackSide(WebApp(deps, listener_executor=executor), executor)
-    executor.settle()
-    executor.shutdown(wait=True)
 
 
 def start_install(slack: SlackSide) -> tuple[str, str]:
@@ -212,12 +203,14 @@ def reminders_by_team(fake: FakeSlackWebAPI, since: int = 0) -> dict[str, str]:
 
 
 @pytest.fixture
-def two_workspaces(slack: SlackSide, fake: FakeSlackWebAPI, deps: Deps, clock: FixedClock) -> Deps:
+def two_workspaces(
+    slack: SlackSide, fake: FakeSlackWebAPI, app_deps: Deps, clock: FixedClock
+) -> Deps:
     for team in (ACME, GLOBEX):
         assert install(slack, fake, team).status == 200
-        seed_overdue_action(deps, team)
+        seed_overdue_action(app_deps, team)
     clock.set(FRIDAY_9_05)
-    return deps
+    return app_deps
 
 
 def test_the_worker_sends_each_workspace_its_reminders_with_its_own_token(
@@ -301,7 +294,7 @@ def refreshes(fake: FakeSlackWebAPI) -> list[Any]:
 
 
 def test_a_rotating_token_is_refreshed_once_however_many_ask_at_once(
-    slack: SlackSide, fake: FakeSlackWebAPI, deps: Deps, any_engine: Engine
+    slack: SlackSide, fake: FakeSlackWebAPI, app_deps: Deps, any_engine: Engine
 ) -> None:
     # Slack's clock: the token expires in a minute, well inside the refresh window.
     assert install(slack, fake, ACME, rotating=True, expires_in=60).status == 200
@@ -309,10 +302,12 @@ def test_a_rotating_token_is_refreshed_once_however_many_ask_at_once(
     fake.slow_down("oauth.v2.access", 0.3)  # callers not held back by the lock would overlap
     start = threading.Barrier(8)
 
+    installations = app_deps.installations
+    assert installations is not None
+
     def ask(_: int) -> str | None:
-        assert deps.installations is not None
         start.wait()
-        return deps.installations.bot_token(ACME)
+        return installations.bot_token(ACME)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         tokens = set(pool.map(ask, range(8)))
