@@ -9,10 +9,16 @@ from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.callback_options import CallbackOptions
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 import handlers
+from bot.config import INSTALL_PATH, OAUTH_REDIRECT_PATH, Settings
 from bot.deps import Deps
-from bot.slack import make_web_client
+from bot.installations import REFRESH_MINUTES, STATE_SECONDS, Installations
+from bot.manifest import BOT_SCOPES
+from bot.slack import WebApiGateway, make_web_client
+from handlers.install_pages import install_failed, install_succeeded
 
 T = TypeVar("T")
 
@@ -30,6 +36,16 @@ def create_app(
             request_verification_enabled=False,
             process_before_response=True,
             listener_executor=listener_executor or InlineExecutor(),
+        )
+    elif deps.installations is not None:
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=make_web_client(None, settings.slack_api_url),
+            oauth_settings=oauth_settings(deps.settings, deps.installations),
+            installation_store_bot_only=True,
+            process_before_response=True,
+            logger=_bolt_logger(settings.log_level),
+            listener_executor=listener_executor,
         )
     else:
         app = App(
@@ -73,9 +89,39 @@ def _bolt_logger(level: str) -> logging.Logger:
     return logger
 
 
+def oauth_settings(settings: Settings, installations: Installations) -> OAuthSettings:
+    """Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, on our stores. Bolt's own
+    token rotation is on (client id and secret) but finds nothing to do: the store's find_bot
+    has already refreshed an expiring token, under the team's lock."""
+    assert settings.slack_client_id is not None
+    assert settings.slack_client_secret is not None
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(settings.slack_scopes or BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=OAUTH_REDIRECT_PATH,
+        callback_options=CallbackOptions(success=install_succeeded, failure=install_failed),
+        installation_store=installations,
+        installation_store_bot_only=True,
+        token_rotation_expiration_minutes=REFRESH_MINUTES,
+        state_store=installations.states,
+        state_expiration_seconds=STATE_SECONDS,
+        logger=_bolt_logger(settings.log_level),
+    )
+
+
 def _attach(deps: Deps) -> Callable[[BoltContext, Callable[[], None]], None]:
     def attach_deps(context: BoltContext, next: Callable[[], None]) -> None:
-        context["deps"] = deps
+        client = context.client
+        if deps.gateways is not None and client is not None and client.token:
+            # OAuth mode: Bolt authorized this request from the installation store and gave
+            # its client the requesting workspace's token; every reply goes out with it.
+            context["deps"] = deps.speaking_as(WebApiGateway(client))
+        else:
+            context["deps"] = deps
         next()
 
     return attach_deps

@@ -109,6 +109,12 @@ def _https_url(text: str) -> str:
 def _manifest(args: argparse.Namespace) -> int:
     from bot.manifest import DEFAULT_URL, build_manifest, to_json, to_yaml
 
+    if args.url is None and os.environ.get("PMO_PUBLIC_URL", "").strip():
+        try:  # the address `serve` derives its OAuth redirect URL from
+            args.url = _https_url(os.environ["PMO_PUBLIC_URL"])
+        except argparse.ArgumentTypeError as error:
+            print(f"pmo-bot: PMO_PUBLIC_URL: {error}", file=sys.stderr)
+            return 2
     if args.url is None:
         print(
             f"pmo-bot: no --url given, so the request URLs use {DEFAULT_URL}; "
@@ -146,7 +152,8 @@ def _serve(settings: Settings, *, socket_mode: bool) -> int:
     missing = [
         name
         for name, value in (
-            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            # OAuth mode keeps a bot token per workspace in the database instead.
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token or settings.oauth_enabled),
             ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
             ("SLACK_APP_TOKEN", settings.slack_app_token if socket_mode else "not needed"),
         )
@@ -154,7 +161,8 @@ def _serve(settings: Settings, *, socket_mode: bool) -> int:
     ]
     if missing:
         print(
-            f"pmo-bot: set {', '.join(missing)} to serve Slack (see .env.example), "
+            f"pmo-bot: set {', '.join(missing)} to serve Slack (see .env.example; for many "
+            "workspaces, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead of SLACK_BOT_TOKEN), "
             "or run `pmo-bot shell` to try it locally.",
             file=sys.stderr,
         )

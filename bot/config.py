@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from storage.db import DEFAULT_URL
 
 DEFAULT_API_URL = "https://slack.com/api/"
+INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 class ConfigError(Exception):
@@ -23,6 +25,9 @@ class Settings:
     slack_app_token: str | None = None
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    slack_scopes: tuple[str, ...] | None = None  # None: the manifest's bot scopes
+    slack_redirect_uri: str | None = None
+    public_url: str | None = None  # where Slack reaches the app, e.g. https://pmo.example.com
     slack_api_url: str = DEFAULT_API_URL
     port: int = 3000
     web_concurrency: int = 2
@@ -32,8 +37,24 @@ class Settings:
     send_rate: int = 20  # scheduled messages a second, at most, per worker
 
     @property
+    def oauth_enabled(self) -> bool:
+        """Multi-workspace mode: installs by OAuth, a bot token per workspace in the database."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def has_slack_credentials(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        token = self.slack_bot_token or self.oauth_enabled
+        return bool(token and self.slack_signing_secret)
+
+    @property
+    def redirect_uri(self) -> str | None:
+        """The OAuth redirect URL: SLACK_REDIRECT_URI, else derived from PMO_PUBLIC_URL; None
+        lets Slack use the app's one configured redirect URL."""
+        if self.slack_redirect_uri:
+            return self.slack_redirect_uri
+        if self.public_url:
+            return self.public_url.rstrip("/") + OAUTH_REDIRECT_PATH
+        return None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +72,9 @@ class Settings:
             slack_app_token=text("SLACK_APP_TOKEN"),
             slack_client_id=text("SLACK_CLIENT_ID"),
             slack_client_secret=text("SLACK_CLIENT_SECRET"),
+            slack_scopes=_scopes(text("SLACK_SCOPES")),
+            slack_redirect_uri=text("SLACK_REDIRECT_URI"),
+            public_url=text("PMO_PUBLIC_URL"),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             port=_int(env, "PORT", 3000, 1, 65535),
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
@@ -68,6 +92,12 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
     return int(raw)
+
+
+def _scopes(raw: str | None) -> tuple[str, ...] | None:
+    """`SLACK_SCOPES=commands,chat:write,…` (commas or spaces between)."""
+    scopes = tuple(scope for scope in (raw or "").replace(",", " ").split() if scope)
+    return scopes or None
 
 
 def _normalise_db_url(url: str) -> str:

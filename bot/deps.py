@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.slack import SlackGateway, WebApiGateway, make_web_client
+from bot.installations import Installations
+from bot.slack import InstalledGateways, SlackGateway, SlackGateways, WebApiGateway, make_web_client
 from storage.db import Database, make_engine
 
 
@@ -14,8 +15,20 @@ from storage.db import Database, make_engine
 class Deps:
     settings: Settings
     clock: Clock
-    slack: SlackGateway
+    slack: SlackGateway  # OAuth mode: the requesting workspace's inside a request, else unused
     db: Database
+    gateways: SlackGateways | None = None  # OAuth mode: each workspace's own gateway
+    installations: Installations | None = None  # OAuth mode: the stored installs and tokens
+
+    def slack_for(self, team_id: str) -> SlackGateway | None:
+        """The gateway that speaks for `team_id`: the one token's (single-workspace mode), or
+        the workspace's own bot token's; None when the app is not installed there."""
+        return self.slack if self.gateways is None else self.gateways.for_team(team_id)
+
+    def speaking_as(self, gateway: SlackGateway) -> Deps:
+        """The deps for one request: Bolt authorized it as the requesting workspace, and
+        every Slack call made while answering goes out with that workspace's token."""
+        return replace(self, slack=gateway, gateways=None)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         """Shared, never copied: Bolt deep-copies a request's context for its lazy listeners,
@@ -25,5 +38,14 @@ class Deps:
 
 def build_deps(settings: Settings) -> Deps:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    return assemble(settings, SystemClock(), Database(engine))
+
+
+def assemble(settings: Settings, clock: Clock, db: Database) -> Deps:
+    """The deps for the settings' mode: one bot token, or (OAuth) a token per workspace."""
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-    return Deps(settings, SystemClock(), WebApiGateway(client), Database(engine))
+    if not settings.oauth_enabled:
+        return Deps(settings, clock, WebApiGateway(client), db)
+    installations = Installations(settings, db, clock)
+    gateways = InstalledGateways(installations.bot_token, settings.slack_api_url)
+    return Deps(settings, clock, WebApiGateway(client), db, gateways, installations)

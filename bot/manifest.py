@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import handlers
+from bot.config import OAUTH_REDIRECT_PATH
 from bot.domain import Kind
 from handlers.ids import LOG_MESSAGE_SHORTCUT
 from handlers.usage import ITEM_USAGE, PMO_USAGE, STANDUP_USAGE
@@ -26,7 +27,6 @@ APP_DESCRIPTION = (
 )
 DEFAULT_URL = "https://pmo-bot.example.com"
 EVENTS_PATH = "/slack/events"  # Bolt answers commands, events and interactivity on one path
-OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 
 COMMAND_DESCRIPTIONS = {
     "/pmo": "Projects, RAG status, the portfolio and help",
@@ -73,6 +73,8 @@ BOT_EVENTS: dict[str, str | None] = {
     "app_home_opened": None,  # the App Home dashboard is drawn when opened
     "user_change": "users:read",  # a person's time zone changed
     "message.im": "im:history",  # standup answers replied (or edited) in the DM
+    "app_uninstalled": None,  # forget the workspace's tokens, stop sending there, keep its data
+    "tokens_revoked": None,  # the same when the bot token is revoked; user tokens forgotten
 }
 # Only events with a listener are subscribed: Slack turns off a subscription that keeps failing.
 

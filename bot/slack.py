@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,6 +132,38 @@ class SlackGateway(Protocol):
         """The message sent with `key` to `channel` (a user id means their DM) since `since`,
         if Slack has it: how a send interrupted before it was recorded is settled."""
         ...
+
+
+class SlackGateways(Protocol):
+    """A gateway per workspace (OAuth mode: each speaks with its workspace's own bot token)."""
+
+    def for_team(self, team_id: str) -> SlackGateway | None:
+        """The workspace's gateway, or None when the app is not installed there."""
+        ...
+
+
+class InstalledGateways:
+    """One gateway per installed workspace. The token is looked up on every call, so a
+    refreshed or revoked token is seen at once; a workspace's client is reused while its
+    token stays the same."""
+
+    def __init__(self, token_for: Callable[[str], str | None], base_url: str):
+        self._token_for = token_for
+        self._base_url = base_url
+        self._lock = threading.Lock()
+        self._gateways: dict[str, tuple[str, WebApiGateway]] = {}
+
+    def for_team(self, team_id: str) -> SlackGateway | None:
+        token = self._token_for(team_id)
+        with self._lock:
+            if token is None:
+                self._gateways.pop(team_id, None)
+                return None
+            cached = self._gateways.get(team_id)
+            if cached is None or cached[0] != token:
+                cached = (token, WebApiGateway(make_web_client(token, self._base_url)))
+                self._gateways[team_id] = cached
+            return cached[1]
 
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:

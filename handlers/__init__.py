@@ -11,7 +11,12 @@ from handlers.commands.items import handle_raid_command
 from handlers.commands.pmo import handle_pmo_command
 from handlers.commands.standup import handle_standup_command
 from handlers.errors import handle_error
-from handlers.events import handle_app_mention, handle_user_change
+from handlers.events import (
+    handle_app_mention,
+    handle_app_uninstalled,
+    handle_tokens_revoked,
+    handle_user_change,
+)
 from handlers.home import (
     handle_app_home_opened,
     handle_home_see_all,
@@ -68,6 +73,9 @@ def register(app: App) -> None:
     app.event("app_mention")(handle_app_mention)
     app.event("app_home_opened")(handle_app_home_opened)
     app.event("user_change")(handle_user_change)
+    # OAuth mode: forget the workspace's tokens and send it nothing more; its data stays.
+    app.event("app_uninstalled")(handle_app_uninstalled)
+    app.event("tokens_revoked")(handle_tokens_revoked)
     app.action(HOME_SEE_ALL)(handle_home_see_all)
     # Standup answers: the prompt's button and modal, replies in the DM, blockers as issues.
     app.action(STANDUP_ANSWER)(handle_answer_button)

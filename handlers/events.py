@@ -9,6 +9,7 @@ from slack_bolt import BoltContext
 
 from bot.domain import Actor, Kind
 from bot.services.events import first_delivery
+from bot.services.installs import app_uninstalled, tokens_revoked
 from bot.services.people import remember_profile
 from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
@@ -73,3 +74,21 @@ def handle_user_change(body: dict[str, Any], event: dict[str, Any], context: Bol
         team_id=body.get("team_id") or user.get("team_id", ""), user_id=user["id"], channel_id=""
     )
     remember_profile(deps_of(context), actor, user["id"], name or None, user.get("tz"))
+
+
+def handle_app_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+    team_id = context.team_id or body.get("team_id", "")
+    app_uninstalled(deps_of(context), team_id, context.enterprise_id)
+
+
+def handle_tokens_revoked(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext
+) -> None:
+    tokens = event.get("tokens") or {}
+    tokens_revoked(
+        deps_of(context),
+        context.team_id or body.get("team_id", ""),
+        context.enterprise_id,
+        users=[str(user) for user in tokens.get("oauth") or []],
+        bot=bool(tokens.get("bot")),
+    )

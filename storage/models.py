@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -46,6 +48,9 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    # Set when the app is uninstalled (OAuth mode): nothing is sent there, its data is kept
+    # until an admin deletes it, and a reinstall clears it.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class IdCounter(Base):
@@ -331,3 +336,15 @@ class StandupAnswer(Base):
     posted_ts: Mapped[str | None] = mapped_column(String(32))  # its post in the thread
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# slack-sdk's OAuth tables, built by its own SQLAlchemy stores' table builders so the columns
+# and indexes are exactly what those stores read and write (bot/installations.py points the
+# stores at these objects); migration 0006 creates them, not the stores' create_tables().
+slack_installations = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, "slack_installations"
+)
+slack_bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, "slack_oauth_states"
+)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.dates import format_day
@@ -335,12 +335,15 @@ def post_answer(deps: Deps, answer_id: int, *, render: ThreadRenderer) -> bool:
     post = found[0]
     if post.posted_ts is not None:
         text, blocks = _draw_answer(render, post)
-        return deps.slack.update_message(post.config.channel_id, post.posted_ts, text, blocks)
+        slack = deps.slack_for(post.config.team_id)
+        return slack is not None and slack.update_message(
+            post.config.channel_id, post.posted_ts, text, blocks
+        )
     parent = _ensure_parents(deps, found, render).get(post.thread)
     if parent is None:
         return False
     text, blocks = _draw_answer(render, post)
-    ts = deps.slack.post_message(post.config.channel_id, text, blocks, thread_ts=parent)
+    ts = _post(deps, post.config.team_id, post.config.channel_id, text, blocks, parent)
     if ts is None:
         log.warning("standup answer %s not posted: Slack refused it; retried later", post.id)
         return False
@@ -363,7 +366,9 @@ def post_pending(
             session.scalars(
                 select(StandupAnswer.id)
                 .where(
-                    StandupAnswer.posted_ts.is_(None), StandupAnswer.updated_at < now - older_than
+                    StandupAnswer.posted_ts.is_(None),
+                    StandupAnswer.updated_at < now - older_than,
+                    StandupAnswer.workspace_id.not_in(_uninstalled_workspaces()),
                 )
                 .order_by(StandupAnswer.id)
                 .limit(PENDING_BATCH)
@@ -386,7 +391,7 @@ def post_pending(
             if parent is None:
                 continue
             text, blocks = _draw_answer(render, post)
-            ts = deps.slack.post_message(post.config.channel_id, text, blocks, thread_ts=parent)
+            ts = _post(deps, post.config.team_id, post.config.channel_id, text, blocks, parent)
             if ts is not None:
                 posted[post.id] = ts
     finally:
@@ -616,9 +621,29 @@ def _ensure_parents(
     for key in sorted(won):
         post = wanted[key]
         text, blocks = render.parent(post.day, post.config.questions[:QUESTIONS_MAX])
-        created[key] = deps.slack.post_message(post.config.channel_id, text, blocks)
+        created[key] = _post(deps, post.config.team_id, post.config.channel_id, text, blocks)
     _record_parents(deps, created, now)
     return known | {key: ts for key, ts in created.items() if ts}
+
+
+def _post(
+    deps: Deps,
+    team_id: str,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    thread_ts: str | None = None,
+) -> str | None:
+    """Post as the standup's workspace (its own token in OAuth mode); None if it can't be."""
+    slack = deps.slack_for(team_id)
+    if slack is None:
+        return None
+    return slack.post_message(channel, text, blocks, thread_ts=thread_ts)
+
+
+def _uninstalled_workspaces() -> Select[int]:
+    """Answers of a workspace the app was uninstalled from wait (kept) until a reinstall."""
+    return select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))
 
 
 def _record_parents(deps: Deps, created: Mapping[ThreadKey, str | None], claimed: datetime) -> None:

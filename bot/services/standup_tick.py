@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.domain import Due
+from bot.services.senders import Senders
 from bot.services.standup_rows import to_config
 from bot.services.standup_schedule import SUMMARY_LOOKBACK_DAYS, StandupSnapshot, plan_standups
 from storage.repositories import schedules
@@ -17,9 +18,9 @@ log = logging.getLogger("pmo_bot.tick")
 PROMPT_PREFIX = "standup-prompt:"
 
 
-def standup_dues(deps: Deps, now: datetime, *, refresh: bool) -> dict[str, Due]:
+def standup_dues(deps: Deps, now: datetime, senders: Senders, *, refresh: bool) -> dict[str, Due]:
     if refresh:
-        refresh_channel_members(deps, now)
+        refresh_channel_members(deps, now, senders)
     planned = plan_standups(load_standups(deps, now))
     dues: dict[str, Due] = {p.key: p for p in planned.prompts}
     dues |= {n.key: n for n in planned.nudges}
@@ -27,17 +28,20 @@ def standup_dues(deps: Deps, now: datetime, *, refresh: bool) -> dict[str, Due]:
     return dues
 
 
-def refresh_channel_members(deps: Deps, now: datetime) -> None:
+def refresh_channel_members(deps: Deps, now: datetime, senders: Senders) -> None:
     """Standups of "the channel's members" read the members once a day (one Slack call each),
     the day being the standup's own, as `/standup` records it."""
     with deps.db.read() as session:
         stale = []
-        for row, _ in schedules.standups(session):
+        for row, team_id in schedules.standups(session):
             today = now.astimezone(ZoneInfo(row.timezone)).date()
             if row.members_mode == "channel" and row.members_read_on != today:
-                stale.append((row.id, row.channel_id, today))
-    for standup_id, channel, today in stale:
-        members = deps.slack.channel_members(channel)
+                stale.append((row.id, team_id, row.channel_id, today))
+    for standup_id, team_id, channel, today in stale:
+        slack = senders.for_team(team_id)
+        if slack is None:
+            continue  # uninstalled: its standups are skipped as well
+        members = slack.channel_members(channel)
         if members is None:
             log.warning("cannot read the members of %s; keeping the last list", channel)
             continue

@@ -24,10 +24,11 @@ from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
+from bot.services.senders import Senders
 from bot.services.standup_tick import standup_dues
-from bot.slack import SendResult
+from bot.slack import SendResult, SlackGateway
 from storage.models import Delivery, Project
-from storage.repositories import schedules
+from storage.repositories import schedules, workspaces
 
 log = logging.getLogger("pmo_bot.tick")
 LOOKAHEAD = timedelta(days=2)  # due "tomorrow" anywhere on Earth is within two UTC days
@@ -91,22 +92,26 @@ def run_tick(
     """One pass; a dry run reports what it would send (as `describe` draws it) and sends
     nothing, records nothing."""
     now = deps.clock.now()
-    snapshot = with_slack_zones(deps, load_snapshot(deps, now), save=not dry_run)
+    senders = Senders(deps)
+    snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
     dues |= {e.key: e for e in planned.escalations}
-    dues |= standup_dues(deps, now, refresh=not dry_run)
+    dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
+    dues = senders.keep(dues)
     report.due = len(dues)
     if dry_run:
+        report.lines += [f"skipped {key}: the app is uninstalled there" for key in senders.silenced]
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
+    _drop_silenced(deps, senders, now, worker, report)
     for key in planned.missed:
         log.info(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
         )
-    sender = _Sender(deps, render, now, pacer or Pacer(), report)
-    _settle_stale(deps, now, worker, report)
+    sender = _Sender(deps, senders, render, now, pacer or Pacer(), report)
+    _settle_stale(deps, senders, now, worker, report)
     with deps.db.write() as session:
         retries = schedules.claim_retries(session, now, worker)
     sender.send_claimed(retries, dues)
@@ -134,6 +139,24 @@ def _claim_and_send(
     sender.send_new([dues[key] for key in sorted(won)], won)
     sender.flush()
     return won
+
+
+def _drop_silenced(
+    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
+) -> None:
+    """Sends due in workspaces the app was uninstalled from go in the ledger as dropped, so
+    each is logged once, not every pass; a reinstall resumes with the next ones due."""
+    skipped = [
+        _row(due, now, worker) | {"status": "dropped", "last_error": "app uninstalled"}
+        for due in senders.silenced.values()
+    ]
+    if not skipped:
+        return
+    with deps.db.write() as session:
+        won = schedules.claim_new(session, skipped)
+    for key in sorted(won):
+        log.info("skipped %s: the app is uninstalled in that workspace (its data is kept)", key)
+    report.dropped += len(won)
 
 
 def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
@@ -166,7 +189,9 @@ def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
     )
 
 
-def with_slack_zones(deps: Deps, snapshot: schedule.Snapshot, *, save: bool) -> schedule.Snapshot:
+def with_slack_zones(
+    deps: Deps, snapshot: schedule.Snapshot, senders: Senders, *, save: bool
+) -> schedule.Snapshot:
     """Ask Slack for the zones of owners never seen before; cache them in one statement.
 
     Someone assigned an action by a colleague may never have typed a command; without this,
@@ -177,9 +202,11 @@ def with_slack_zones(deps: Deps, snapshot: schedule.Snapshot, *, save: bool) -> 
     if not missing:
         return snapshot
     zones = dict(snapshot.zones)
+    teams = {t.workspace_id: t.team_id for t in snapshot.items}
     rows = []
     for workspace_id, user_id in missing:
-        found = deps.slack.user_info(user_id)
+        slack = senders.for_team(teams[workspace_id])
+        found = slack.user_info(user_id) if slack is not None else None
         if found is None or not found.timezone or not valid_zone(found.timezone):
             continue  # the project's zone stands in; Slack is asked again next pass
         zones[(workspace_id, user_id)] = found.timezone
@@ -223,7 +250,9 @@ def _row(due: Due, now: datetime, worker: str) -> dict[str, Any]:
     }
 
 
-def _settle_stale(deps: Deps, now: datetime, worker: str, report: TickReport) -> None:
+def _settle_stale(
+    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
+) -> None:
     """Rows a stopped worker left `sending`: sent if Slack has the message, else retried.
 
     The rows are claimed in one short transaction and Slack is asked with none open, so the
@@ -231,10 +260,16 @@ def _settle_stale(deps: Deps, now: datetime, worker: str, report: TickReport) ->
     """
     with deps.db.write() as session:
         stale = schedules.claim_stale(session, now - STALE_AFTER, now, worker)
+        teams = workspaces.team_ids(session, {row.workspace_id for row in stale})
     outcomes: list[dict[str, Any]] = []
     for row in stale:
+        slack = senders.for_team(teams[row.workspace_id])
+        if slack is None:  # uninstalled: Slack can't be asked, and nothing more goes there
+            outcomes.append({"id": row.id, "status": "dropped", "last_error": "not installed"})
+            report.dropped += 1
+            continue
         try:
-            found = deps.slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+            found = slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
         except LookupError as error:
             log.warning("cannot settle %s yet: %s", row.key, error)
             continue
@@ -255,9 +290,16 @@ class _Sender:
     """Sends claimed deliveries and records their outcomes in batches."""
 
     def __init__(
-        self, deps: Deps, render: Renderer, now: datetime, pacer: Pacer, report: TickReport
+        self,
+        deps: Deps,
+        senders: Senders,
+        render: Renderer,
+        now: datetime,
+        pacer: Pacer,
+        report: TickReport,
     ):
-        self.deps, self.render, self.now, self.pacer, self.report = deps, render, now, pacer, report
+        self.deps, self.senders, self.render = deps, senders, render
+        self.now, self.pacer, self.report = now, pacer, report
         self.outcomes: list[dict[str, Any]] = []
         self.flushed_at = clock_time.monotonic()
 
@@ -277,20 +319,25 @@ class _Sender:
 
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
         thread = getattr(due, "thread_ts", None)
+        slack = self.senders.for_team(due.team_id)
         chart: ChartFile | None = getattr(due, "chart", None)
-        if chart is not None:
+        if slack is None:  # the dues were filtered by team, so only if uninstalled mid-pass
+            result = SendResult(ok=False, error="not_installed")
+        elif chart is not None:
             self.pacer.wait()
-            result = self._upload(due.target, chart, thread)
+            result = self._upload(slack, due.target, chart, thread)
         else:
             text, blocks = self.render(due, self.now)
             self.pacer.wait()
-            result = self.deps.slack.send(due.target, text, blocks, due.key, thread)
+            result = slack.send(due.target, text, blocks, due.key, thread)
         self._outcome(row_id, due, result, attempts + 1)
         if clock_time.monotonic() - self.flushed_at > FLUSH_SECONDS:
             self.flush()
 
-    def _upload(self, channel: str, chart: ChartFile, thread_ts: str | None) -> SendResult:
-        shared = self.deps.slack.upload_file(
+    def _upload(
+        self, slack: SlackGateway, channel: str, chart: ChartFile, thread_ts: str | None
+    ) -> SendResult:
+        shared = slack.upload_file(
             channel, chart.filename, chart.content, chart.title, chart.title, thread_ts=thread_ts
         )
         return SendResult(ok=True, channel=channel) if shared else SendResult(False, error="upload")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import IdCounter, Workspace
@@ -45,3 +46,28 @@ def next_number(session: Session, workspace_id: int, kind: str) -> int:
     number = session.scalar(stmt)
     assert number is not None
     return number
+
+
+def set_installed(
+    session: Session, team_id: str, enterprise_id: str | None, now: datetime, *, installed: bool
+) -> None:
+    """Mark the workspace uninstalled now, or installed (again); its data stays either way."""
+    workspace_id = ensure(session, team_id, enterprise_id, now)
+    session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace_id)
+        .values(uninstalled_at=None if installed else now)
+    )
+
+
+def uninstalled_teams(session: Session) -> set[str]:
+    """Team ids of the workspaces the app was uninstalled from: the worker sends them nothing."""
+    found = session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None)))
+    return set(found)
+
+
+def team_ids(session: Session, workspace_ids: Collection[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(Workspace.id, Workspace.team_id).where(Workspace.id.in_(workspace_ids))
+    )
+    return {row.id: row.team_id for row in rows}

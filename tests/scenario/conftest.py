@@ -68,10 +68,12 @@ class SlackSide:
     ) -> Response:
         environ: dict[str, Any] = {}
         setup_testing_defaults(environ)
+        path, _, query = path.partition("?")
         environ.update(
             {
                 "REQUEST_METHOD": method,
                 "PATH_INFO": path,
+                "QUERY_STRING": query,
                 "CONTENT_LENGTH": str(len(body)),
                 "wsgi.input": io.BytesIO(body),
             }
@@ -96,8 +98,9 @@ class SlackSide:
         status, response_headers = started[0]
         return Response(int(status.split()[0]), {k.lower(): v for k, v in response_headers}, data)
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        """A browser's GET (`path` may carry a query string)."""
+        return self.request("GET", path, headers=headers)
 
     def command(
         self,

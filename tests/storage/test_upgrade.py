@@ -13,6 +13,9 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
+        for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE workspaces DROP COLUMN uninstalled_at"))
         conn.execute(text("DROP TABLE processed_events"))
         for table in ("standup_answers", "standup_threads", "standups"):
             conn.execute(text(f"DROP TABLE {table}"))

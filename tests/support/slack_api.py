@@ -6,9 +6,10 @@ import functools
 import itertools
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +28,7 @@ Responder = Json | Callable[["Call"], Json]
 Reply = tuple[int, dict[str, str], Json]  # HTTP status, extra headers, JSON body
 TZ_REFERENCE = datetime(2024, 1, 15, 12, tzinfo=UTC)  # users.info tz_offset/tz_label are taken here
 AUTH_TEST = {"url": "https://acme.slack.com/", "team": "Acme", "user": "pmobot", "user_id": "UBOT"}
+TOKEN_LIFETIME = 43_200  # seconds: a rotating token lasts 12 hours
 CHANNEL = {"is_channel": True, "is_private": False, "is_archived": False, "is_member": True}
 
 
@@ -71,6 +73,10 @@ class FakeSlackWebAPI:
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
         self._responders: dict[str, Responder] = {}
+        self._installs: dict[str, _Install] = {}  # OAuth codes not yet exchanged
+        self._teams_by_token: dict[str, str] = {}  # bot tokens oauth.v2.access handed out
+        self._refreshable: dict[str, _Install] = {}  # refresh tokens not yet used
+        self._slow: dict[str, float] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -146,6 +152,33 @@ class FakeSlackWebAPI:
         with self._lock:
             self._faults[method].extend(_Fault(status, retry_after, error) for _ in range(n))
 
+    def add_install(
+        self,
+        code: str,
+        team_id: str,
+        *,
+        team_name: str = "Acme",
+        installer: str = "U0ALICE",
+        rotating: bool = False,
+        expires_in: int = TOKEN_LIFETIME,
+    ) -> None:
+        """Slack's side of "Add to Slack": oauth.v2.access exchanges `code` (once) for a bot
+        token of `team_id`; with `rotating`, a refresh token and an expiry (`expires_in`; a
+        refreshed token lasts Slack's 12 hours), as apps with token rotation get them."""
+        install = _Install(team_id, team_name, installer, rotating, expires_in)
+        with self._lock:
+            self._installs[code] = install
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer `method` only after `seconds`: a slow Slack, to hold a race window open
+        (e.g. so concurrent callers overlap a token refresh unless something serialises them)."""
+        self._slow[method] = seconds
+
+    def team_of(self, token: str) -> str | None:
+        """The team a bot token handed out by oauth.v2.access belongs to."""
+        with self._lock:
+            return self._teams_by_token.get(token)
+
     def response_url(self, token: str) -> str:
         return f"{self.root_url}/response/{token}"
 
@@ -203,9 +236,12 @@ class FakeSlackWebAPI:
         elif body:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         problems = web_api_call_problems(method, params) if specs_available() else []
+        if method == "oauth.v2.access":
+            problems = _oauth_problems(params, headers, problems)
         if body and not content_type.startswith(("application/json", "application/x-www-form")):
             problems.append(f"{method}: unsupported Content-Type {content_type!r}")
         authed = headers.get("authorization", "").startswith("Bearer ") or "token" in params
+        authed |= method == "oauth.v2.access"  # the app's client id and secret: checked above
         if not authed:
             problems.append(f"{method}: no token (expected an 'Authorization: Bearer …' header)")
         with self._lock:
@@ -223,6 +259,10 @@ class FakeSlackWebAPI:
             return 200, {}, responder(call) if callable(responder) else responder
         if not authed:
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if method in self._slow:
+            time.sleep(self._slow[method])
+        if method == "oauth.v2.access":
+            return 200, {}, self._oauth_access(params)
         if specs_available() and not is_web_api_method(method):
             return 200, {}, {"ok": False, "error": "unknown_method"}
         return 200, {}, {"ok": True, **self._canned(call)}
@@ -252,7 +292,9 @@ class FakeSlackWebAPI:
         channel = self._channels.get(str(p.get("channel")), {})
         match call.method:
             case "auth.test":
-                return AUTH_TEST | {"team_id": self.team_id, "bot_id": "BBOT"}
+                token = call.headers.get("authorization", "").removeprefix("Bearer ")
+                team = self._teams_by_token.get(token) or self.team_id
+                return AUTH_TEST | {"team_id": team, "bot_id": "BBOT"}
             case "users.info":
                 return {"user": self._user(str(p.get("user")))}
             case "chat.postMessage":
@@ -278,6 +320,40 @@ class FakeSlackWebAPI:
                 return {"files": _decoded(p.get("files", []))}
         return {}
 
+    def _oauth_access(self, params: Json) -> Json:
+        """oauth.v2.access as Slack answers it: a code (once) or a refresh token (once) for
+        a bot token; anything else is `invalid_code` / `invalid_refresh_token`."""
+        with self._lock:
+            if params.get("grant_type") == "refresh_token":
+                install = self._refreshable.pop(str(params.get("refresh_token")), None)
+                if install is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                install = replace(install, expires_in=TOKEN_LIFETIME)
+            else:
+                install = self._installs.pop(str(params.get("code")), None)
+                if install is None:
+                    return {"ok": False, "error": "invalid_code"}
+            serial = next(self._serial)
+            token = f"xoxb-{install.team_id}-{serial}"
+            self._teams_by_token[token] = install.team_id
+            answer: Json = {
+                "ok": True,
+                "app_id": "A0PMOBOT",
+                "authed_user": {"id": install.installer},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": token,
+                "bot_user_id": "UBOT",
+                "team": {"id": install.team_id, "name": install.team_name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+            if install.rotating:
+                refresh = f"xoxe-1-{install.team_id}-{serial}"
+                self._refreshable[refresh] = install
+                answer |= {"refresh_token": refresh, "expires_in": install.expires_in}
+            return answer
+
     def _user(self, user_id: str) -> Json:
         config = dict(self._users.get(user_id, {"tz": "UTC", "name": user_id.lower()}))
         name, zone = config.pop("name"), ZoneInfo(config["tz"])
@@ -295,6 +371,29 @@ class FakeSlackWebAPI:
             "profile": {"display_name": name, "real_name": real_name},
             **config,
         }
+
+
+@dataclass(frozen=True)
+class _Install:
+    team_id: str
+    team_name: str
+    installer: str
+    rotating: bool
+    expires_in: int
+
+
+def _oauth_problems(params: Json, headers: dict[str, str], problems: list[str]) -> list[str]:
+    """oauth.v2.access authenticates the app (client id and secret, HTTP Basic or in the
+    body), not a token; the October 2020 spec predates token rotation, where a refresh
+    (grant_type=refresh_token) carries a refresh_token instead of the code."""
+    basic = headers.get("authorization", "").startswith("Basic ")
+    if not basic and not (params.get("client_id") and params.get("client_secret")):
+        problems = [*problems, "oauth.v2.access: no client_id/client_secret"]
+    if params.get("grant_type") == "refresh_token":
+        problems = [p for p in problems if "'code'" not in p]
+        if not params.get("refresh_token"):
+            problems.append("oauth.v2.access: grant_type=refresh_token without refresh_token")
+    return problems
 
 
 def _decoded(value: Any) -> Any:

@@ -233,6 +233,8 @@ def test_subscribed_events_are_answered_or_known_to_be_pending(deps: Deps) -> No
         "app_home_opened": {"type": "app_home_opened", "user": ALICE, "tab": "home"},
         "user_change": {"type": "user_change", "user": {"id": ALICE, "tz": "Europe/Paris"}},
         "message.im": {"type": "message", "user": ALICE, "text": "hi", "channel_type": "im"},
+        "app_uninstalled": {"type": "app_uninstalled"},
+        "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
     }
     assert set(samples) == set(BOT_EVENTS)
 
