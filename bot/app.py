@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext
@@ -12,7 +12,9 @@ from slack_bolt.authorization import AuthorizeResult
 
 import handlers
 from bot.deps import Deps
+from bot.logs import ContextExecutor
 from bot.slack import make_web_client
+from handlers.log_fields import with_log_fields
 
 T = TypeVar("T")
 
@@ -29,16 +31,20 @@ def create_app(
             authorize=_offline_authorize,
             request_verification_enabled=False,
             process_before_response=True,
-            listener_executor=listener_executor or InlineExecutor(),
+            listener_executor=ContextExecutor(listener_executor or InlineExecutor()),
         )
     else:
         app = App(
             signing_secret=settings.slack_signing_secret,
             client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
             process_before_response=True,
-            logger=_bolt_logger(settings.log_level),
-            listener_executor=listener_executor,  # None: Bolt's own thread pool
+            logger=_bolt_logger(),
+            # Bolt's default pool, or the caller's; lazy listeners keep the request's log context.
+            listener_executor=ContextExecutor(
+                listener_executor or ThreadPoolExecutor(max_workers=10)
+            ),
         )
+    app.use(with_log_fields)
     app.use(_attach(deps))
     handlers.register(app)
     return app
@@ -63,11 +69,11 @@ class _NoTokenNotice(logging.Filter):
         return "will be unused" not in record.getMessage()
 
 
-def _bolt_logger(level: str) -> logging.Logger:
-    """Bolt's base logger: quiet below WARNING, since at INFO Bolt logs whole request bodies
-    (people's text) when a signature fails."""
+def _bolt_logger() -> logging.Logger:
+    """Bolt's base logger: quiet below WARNING whatever LOG_LEVEL says, since at INFO Bolt logs
+    whole request bodies (people's text) when a signature fails, and at DEBUG every body."""
     logger = logging.getLogger("pmo_bot.bolt")
-    logger.setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    logger.setLevel(logging.WARNING)
     if not logger.filters:
         logger.addFilter(_NoTokenNotice())
     return logger

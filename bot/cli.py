@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
+from bot.logs import configure_logging
 from storage.db import make_engine
 from storage.schema import SchemaOutOfDate, ensure_current, upgrade
 
@@ -34,11 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"pmo-bot: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)  # at DEBUG it logs message bodies
     if settings.log_level != "DEBUG":  # our own lines say what each pass and migration did
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
