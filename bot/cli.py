@@ -1,4 +1,5 @@
-"""`pmo-bot` serve | worker | tick | shell | migrate | manifest; bare: serve, or the shell."""
+"""`pmo-bot` serve | worker | tick | shell | migrate | manifest | export | import; bare: serve,
+or the shell."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(settings)
         if command == "tick":
             return _tick(settings, args)
+        if command in ("export", "import"):
+            from bot.bundle_cli import run_bundle_command
+
+            return run_bundle_command(settings, args)
         return _shell(settings, args)
     except SchemaOutOfDate as error:
         print(f"pmo-bot: {error}", file=sys.stderr)
@@ -83,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send nothing"
     )
+    from bot.bundle_cli import add_bundle_commands
+
+    add_bundle_commands(sub)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (api.slack.com/apps)")
     manifest.add_argument("--format", choices=("yaml", "json"), default="yaml")
     manifest.add_argument(
