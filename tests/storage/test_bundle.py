@@ -150,7 +150,8 @@ def test_export_import_export_gives_the_same_bundle(
     seed(any_deps, clock)
     fmt = shape.split("-")[0]
     first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir(), second.mkdir()
+    first.mkdir()
+    second.mkdir()
 
     exported = export_bundle(any_deps.db, first / OUTS[shape], fmt=fmt)
     imported = import_bundle(Database(target), first / OUTS[shape])
