@@ -129,7 +129,8 @@ def _manifest(args: argparse.Namespace) -> int:
 def _migrate(settings: Settings) -> int:
     with _engine(settings) as engine:
         upgrade(engine)
-    print("pmo-bot: database schema is up to date")
+        where = engine.url.render_as_string(hide_password=True)  # DATABASE_URL may be unset
+    print(f"pmo-bot: database schema is up to date ({where})")
     return 0
 
 
