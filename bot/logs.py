@@ -41,10 +41,9 @@ def log_context(**fields: str | None) -> Iterator[None]:
 
 def bind(**fields: str | None) -> None:
     """Set this request's fields for the rest of the enclosing `log_context` (Bolt's middleware
-    cannot wrap its listeners, so it sets and the WSGI layer's block resets). The request id
-    is kept; every other field is replaced, so nothing lingers from an earlier request."""
-    kept = {"request_id": _CONTEXT.get({}).get("request_id")}
-    _CONTEXT.set({name: value for name, value in (kept | fields).items() if value})
+    cannot wrap its listeners, so it sets and the WSGI layer's block resets). Every field is
+    replaced, so nothing lingers from an earlier request on the same thread (Socket Mode)."""
+    _CONTEXT.set({name: value for name, value in fields.items() if value})
 
 
 def new_request_id() -> str:

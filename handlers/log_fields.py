@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import BoltRequest
 
-from bot.logs import bind, current, slack_request_id
+from bot.logs import bind, slack_request_id
 from handlers.usage import ITEM_USAGE, PMO_USAGE, STANDUP_USAGE
 
 # A command's first word is logged only when it is one of these (else it is the person's text).
@@ -75,9 +75,8 @@ def _get(body: Mapping[str, Any], outer: str, inner: str) -> str | None:
 def with_log_fields(body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> None:
     """Bolt middleware: every line logged while this request is handled (and by the lazy
     listeners it starts) carries these fields."""
-    known = current().get("request_id")  # bot.web set it before Bolt saw the request
-    bind(
-        request_id=known or request_id(request.headers),
+    bind(  # over HTTP, the same request id bot.web derived from the same headers
+        request_id=request_id(request.headers),
         retry=retry_num(request.headers),
         **describe(body),
     )
