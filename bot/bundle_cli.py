@@ -45,7 +45,7 @@ def run_bundle_command(settings: Settings, args: argparse.Namespace) -> int:
         else:
             summary = import_bundle(db, args.path)
             print(f"pmo-bot: imported {summary.describe()} from {args.path}")
-    except BundleError as error:
+    except (BundleError, OSError) as error:  # OSError: a folder missing, no permission, disk full
         print(f"pmo-bot: {error}", file=sys.stderr)
         return 2
     finally:

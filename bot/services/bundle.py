@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.bundle_files import (
+    Bundle,
     BundleError,
     TableOut,
     open_bundle,
@@ -65,38 +66,39 @@ def export_bundle(
 
 def import_bundle(db: Database, path: Path) -> BundleSummary:
     """Load a bundle in one transaction; refused if any of its workspaces already has data."""
-    summary = BundleSummary()
-    with open_bundle(path) as found:
-        teams = [header["team_id"] for header in found.headers]
-        if len(set(teams)) != len(teams):
-            raise BundleError(f"{path} names a workspace twice")
-        summary.teams = teams
-        try:
-            with db.write() as session:
-                taken = [team for team in teams if bundle.has_data(session, team)]
-                if taken:
-                    raise BundleError(
-                        f"workspace {', '.join(taken)} already has data in this database; "
-                        "import into a new database (or one without that workspace)"
-                    )
-                loaders = {
-                    header["team_id"]: bundle.Loader(
-                        session, bundle.create_workspace(session, header)
-                    )
-                    for header in found.headers
-                }
-                for spec in bundle.SPECS:
-                    summary.rows[spec.name] = 0
-                    rows = found.tables(spec.name, spec.columns())
-                    for team, group in groupby(rows, key=lambda pair: pair[0]):
-                        if team not in loaders:
-                            raise BundleError(f"{spec.name}: rows for {team}, not in the bundle")
-                        loaded = loaders[team].load(spec, (values for _, values in group))
-                        summary.rows[spec.name] += loaded
-                for loader in loaders.values():
-                    loader.finish()
-        except LookupError as error:
-            raise BundleError(f"{path}: {error}") from None
-        except IntegrityError as error:
-            raise BundleError(f"{path} does not fit the database: {error.orig}") from None
+    try:
+        with open_bundle(path) as found:
+            return _load(db, path, found)
+    except (LookupError, TypeError, AttributeError, ValueError) as error:  # a malformed file
+        raise BundleError(f"{path} is not a valid bundle: {error!r}") from None
+    except IntegrityError as error:
+        raise BundleError(f"{path} does not fit the database: {error.orig}") from None
+
+
+def _load(db: Database, path: Path, found: Bundle) -> BundleSummary:
+    teams = [header["team_id"] for header in found.headers]
+    if len(set(teams)) != len(teams):
+        raise BundleError(f"{path} names a workspace twice")
+    summary = BundleSummary(teams=teams)
+    with db.write() as session:
+        taken = [team for team in teams if bundle.has_data(session, team)]
+        if taken:
+            raise BundleError(
+                f"workspace {', '.join(taken)} already has data in this database; "
+                "import into a new database (or one without that workspace)"
+            )
+        loaders = {
+            header["team_id"]: bundle.Loader(session, bundle.create_workspace(session, header))
+            for header in found.headers
+        }
+        for spec in bundle.SPECS:
+            summary.rows[spec.name] = 0
+            rows = found.tables(spec.name, spec.columns())
+            for team, group in groupby(rows, key=lambda pair: pair[0]):
+                if team not in loaders:
+                    raise BundleError(f"{spec.name}: rows for {team}, not in the bundle")
+                loaded = loaders[team].load(spec, (values for _, values in group))
+                summary.rows[spec.name] += loaded
+        for loader in loaders.values():
+            loader.finish()
     return summary

@@ -231,8 +231,10 @@ def test_a_broken_bundle_stores_nothing(
         ("not json", "is not a bundle"),
         ('{"format": "other"}', "is not a pmo-bot export bundle"),
         ('{"format": "pmo-bot-bundle", "version": 9}', "bundle version 9"),
+        ('{"format": "pmo-bot-bundle", "version": 1, "workspaces": [{}]}', "not a valid bundle"),
+        ('{"format": "pmo-bot-bundle", "version": 1, "workspaces": 3}', "not a valid bundle"),
     ],
-    ids=["garbage", "foreign", "future"],
+    ids=["garbage", "foreign", "future", "no-header", "wrong-shape"],
 )
 def test_files_that_are_not_bundles_are_refused(
     deps: Deps, tmp_path: Path, text: str, message: str
