@@ -135,7 +135,7 @@ def run_tick(
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
     duration_ms = round((clock_time.monotonic() - started) * 1000)
-    extra = {"pass_at": now.isoformat(timespec="seconds"), **report.fields()}
+    extra = {"worker": worker, "pass_at": now.isoformat(timespec="seconds"), **report.fields()}
     log.info("scheduler pass done", extra=extra | {"duration_ms": duration_ms})
     return report
 
