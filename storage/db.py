@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,6 +82,18 @@ class Database:
             if _is_transient(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction that sees one moment throughout (a backup's many queries):
+        REPEATABLE READ on PostgreSQL; a SQLite read transaction already is one."""
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with Session(conn) as session, session.begin():
+                if self.engine.dialect.name == "postgresql":
+                    session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
 
     def ping(self) -> None:
         with self.read() as session:

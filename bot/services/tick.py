@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time as clock_time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
@@ -71,6 +72,7 @@ class TickReport:
     quiet: int = 0
     missed: int = 0
     lines: list[str] = field(default_factory=list)
+    sent_by_kind: Counter[str] = field(default_factory=Counter)  # reminder, escalation, standup…
 
     def summary(self) -> str:
         return (
@@ -78,6 +80,22 @@ class TickReport:
             f"already done {self.already}, settled {self.settled}, waiting {self.waiting}, "
             f"quiet {self.quiet}, missed while down {self.missed}"
         )
+
+    def fields(self) -> dict[str, int]:
+        """The counts as log fields: `sent=3 skipped=2 … sent_reminder=2 sent_escalation=1`."""
+        counts = {
+            "due": self.due,
+            "sent": self.sent,
+            "skipped": self.already + self.quiet + self.waiting,
+            "already": self.already,
+            "quiet": self.quiet,
+            "waiting": self.waiting,
+            "failed": self.failed,
+            "dropped": self.dropped,
+            "settled": self.settled,
+            "missed": self.missed,
+        }
+        return counts | {f"sent_{kind}": n for kind, n in sorted(self.sent_by_kind.items())}
 
 
 def run_tick(
@@ -92,6 +110,7 @@ def run_tick(
     """One pass; a dry run reports what it would send (as `describe` draws it) and sends
     nothing, records nothing."""
     now = deps.clock.now()
+    started = clock_time.monotonic()
     senders = Senders(deps)
     snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
@@ -119,12 +138,14 @@ def run_tick(
     if any(getattr(due, "part", None) == PARENT for due in dues.values()):
         # A digest's replies need its parent's ts: those of parents posted just now go now.
         replies = digest_dues(deps, now, snapshot.last_pass)
-        replies = {key: due for key, due in replies.items() if key not in dues}
+        replies = senders.keep({key: due for key, due in replies.items() if key not in dues})
         report.due += len(replies)
         _claim_and_send(deps, sender, replies, set(), worker)
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
-    log.info("pass at %s: %s", now.isoformat(timespec="seconds"), report.summary())
+    duration_ms = round((clock_time.monotonic() - started) * 1000)
+    extra = {"worker": worker, "pass_at": now.isoformat(timespec="seconds"), **report.fields()}
+    log.info("scheduler pass done", extra=extra | {"duration_ms": duration_ms})
     return report
 
 
@@ -345,6 +366,7 @@ class _Sender:
     def _outcome(self, row_id: int, due: Due, result: SendResult, attempts: int) -> None:
         if result.ok:
             self.report.sent += 1
+            self.report.sent_by_kind[due.key.split(":", 1)[0]] += 1
             self._record(
                 row_id,
                 status="sent",
