@@ -4,7 +4,10 @@ Exactly once: a send happens only after its row was inserted under a unique key 
 (`INSERT … ON CONFLICT DO NOTHING RETURNING`), so a second worker or a restart cannot send it
 again. A failed send is retried on later passes with backoff while its day lasts; a send cut
 short by a crash (the row still `sending`) is settled by looking for the message itself, which
-carries its key in Slack's message metadata, before anything is sent again.
+carries its key in Slack's message metadata, before anything is sent again. A send whose
+answer never came back (a timeout, a dropped connection, a 5xx) may have been posted all the
+same, so its retry looks for the message first too. A channel that refuses the bot for good
+(removed, deleted, archived) is not retried: its owner is told once (bot.services.channel_lost).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Protocol
 from bot.deps import Deps
 from bot.domain import Due, ReminderDue
 from bot.services import schedule
+from bot.services.channel_lost import channel_lost_dues
 from bot.services.people import valid_zone
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
@@ -33,6 +37,7 @@ STALE_AFTER = timedelta(minutes=10)  # a `sending` row this old was left by a st
 FLUSH_SECONDS = 5.0  # record outcomes at least this often during a long pass
 MAX_BACKOFF = timedelta(minutes=30)
 MARK = "tick"
+UNSURE = "unsure: "  # last_error prefix: the failed send may have reached Slack all the same
 
 
 class Renderer(Protocol):
@@ -95,6 +100,7 @@ def run_tick(
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
     dues |= {e.key: e for e in planned.escalations}
     dues |= standup_dues(deps, now, refresh=not dry_run)
+    dues |= channel_lost_dues(deps, now)
     report.due = len(dues)
     if dry_run:
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
@@ -113,6 +119,13 @@ def run_tick(
     report.already += sum(1 for key in dues if key not in won and key not in retried)
     sender.send_new([dues[key] for key in sorted(won)], won)
     sender.flush()
+    if sender.channels_lost:  # tell the owners now rather than a pass later
+        notices = channel_lost_dues(deps, now)
+        with deps.db.write() as session:
+            told = schedules.claim_new(session, [_row(d, now, worker) for d in notices.values()])
+        report.due += len(told)
+        sender.send_new([notices[key] for key in sorted(told)], told)
+        sender.flush()
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
     log.info("pass at %s: %s", now.isoformat(timespec="seconds"), report.summary())
@@ -243,6 +256,7 @@ class _Sender:
         self.deps, self.render, self.now, self.pacer, self.report = deps, render, now, pacer, report
         self.outcomes: list[dict[str, Any]] = []
         self.flushed_at = clock_time.monotonic()
+        self.channels_lost = False
 
     def send_new(self, dues: Sequence[Due], ids: dict[str, int]) -> None:
         for due in dues:
@@ -256,7 +270,30 @@ class _Sender:
                 self.report.dropped += 1
                 log.info("dropped %s on retry: no longer due", row.key)
                 continue
+            if (row.last_error or "").startswith(UNSURE) and self._settled(row):
+                continue
             self._send(row.id, due, attempts=row.attempts)
+
+    def _settled(self, row: Delivery) -> bool:
+        """Whether the last attempt, whose answer never came, reached Slack after all (then
+        it is recorded as sent), or Slack can't say yet (then it waits for a later pass)."""
+        try:
+            found = self.deps.slack.find_sent(
+                row.target, row.key, row.created_at - timedelta(minutes=1)
+            )
+        except LookupError as error:
+            log.warning("cannot tell whether %s went out: %s; asking again later", row.key, error)
+            self._record(row.id, status="failed", next_attempt_at=self.now + _backoff(1))
+            self.report.failed += 1
+            return True
+        if found is None:
+            return False
+        self.report.settled += 1
+        log.info("settled %s: the attempt that timed out had reached Slack", row.key)
+        self._record(
+            row.id, status="sent", sent_at=self.now, channel_id=found.channel, message_ts=found.ts
+        )
+        return True
 
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
         text, blocks = self.render(due, self.now)
@@ -281,7 +318,7 @@ class _Sender:
             )
         elif result.retryable:
             self.report.failed += 1
-            backoff = min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+            backoff = _backoff(attempts)
             log.warning(
                 "send %s failed (%s), attempt %d; retrying in %s",
                 due.key,
@@ -294,11 +331,21 @@ class _Sender:
                 status="failed",
                 attempts=attempts,
                 next_attempt_at=self.now + backoff,
-                last_error=result.error,
+                last_error=f"{UNSURE}{result.error}" if result.uncertain else result.error,
             )
         else:
             self.report.dropped += 1
-            log.warning("send %s refused for good (%s); dropped", due.key, result.error)
+            if result.channel_gone:
+                self.channels_lost = True
+                log.warning(
+                    "send %s: cannot post in %s (%s); dropped, and whoever set the channel up "
+                    "is told once",
+                    due.key,
+                    due.target,
+                    result.error,
+                )
+            else:
+                log.warning("send %s refused for good (%s); dropped", due.key, result.error)
             self._record(row_id, status="dropped", attempts=attempts, last_error=result.error)
 
     def _record(self, row_id: int, **values: Any) -> None:
@@ -310,6 +357,10 @@ class _Sender:
                 schedules.record_outcomes(session, self.outcomes)
             self.outcomes = []
         self.flushed_at = clock_time.monotonic()
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
 
 
 def _dry_run(

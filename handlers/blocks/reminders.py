@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import (
+    ChannelLostDue,
     Due,
     EscalationDue,
     Item,
@@ -21,6 +22,7 @@ from bot.domain import (
     StandupPromptDue,
     StandupSummaryDue,
 )
+from handlers.blocks.channel_lost import render_channel_lost
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
 from handlers.blocks.reply import as_dicts, context, section
@@ -47,6 +49,8 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_prompt(due)
     if isinstance(due, StandupSummaryDue):
         return render_summary(due)
+    if isinstance(due, ChannelLostDue):
+        return render_channel_lost(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))
 
 

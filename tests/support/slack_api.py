@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -54,6 +55,11 @@ class _Fault:
     status: int
     retry_after: int
     error: str | None
+    channel: str | None = None  # only calls with this `channel` param, else any
+    stall: float = 0.0  # answer normally (the call takes effect) but only after this long
+
+    def applies(self, params: Json) -> bool:
+        return self.channel is None or self.channel == params.get("channel")
 
 
 class FakeSlackWebAPI:
@@ -65,6 +71,7 @@ class FakeSlackWebAPI:
         self.violations: list[str] = []
         self.responses: list[ResponsePost] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> bytes sent to the upload_url
+        self.history: dict[str, list[Json]] = defaultdict(list)  # channel -> posted messages
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -146,6 +153,37 @@ class FakeSlackWebAPI:
         with self._lock:
             self._faults[method].extend(_Fault(status, retry_after, error) for _ in range(n))
 
+    def stall_next(
+        self, method: str, n: int = 1, *, seconds: float, channel: str | None = None
+    ) -> None:
+        """The next n calls of method (to `channel`, if given) take effect (a message is
+        posted) but are answered only after `seconds`: longer than the client waits, it
+        sees a timeout for a call that did happen, as when Slack is slow."""
+        with self._lock:
+            fault = _Fault(200, 0, None, channel, seconds)
+            self._faults[method].extend(fault for _ in range(n))
+
+    def fail_channel(self, method: str, channel: str, error: str, n: int = 1) -> None:
+        """The next n calls of method to `channel` are refused with `error` (e.g. the bot was
+        removed: not_in_channel), other channels unaffected."""
+        with self._lock:
+            self._faults[method].extend(_Fault(200, 0, error, channel) for _ in range(n))
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget the faults not yet used (of one method, or all): Slack is well again."""
+        with self._lock:
+            for name in [method] if method else list(self._faults):
+                self._faults[name].clear()
+
+    def posted_keys(self) -> list[str]:
+        """The delivery keys (message metadata) of every message that was posted, in order."""
+        with self._lock:
+            messages = sorted(
+                (m for posts in self.history.values() for m in posts), key=lambda m: m["ts"]
+            )
+        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in messages]
+        return [str(p["key"]) for p in payloads if "key" in p]
+
     def response_url(self, token: str) -> str:
         return f"{self.root_url}/response/{token}"
 
@@ -188,12 +226,15 @@ class FakeSlackWebAPI:
             reply = 500, {}, {"ok": False, "error": "fake_crashed"}
         status, extra_headers, answer = reply
         data = json.dumps(answer).encode()
-        request.send_response(status)
-        for key, value in {"Content-Type": "application/json", **extra_headers}.items():
-            request.send_header(key, value)
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            for key, value in {"Content-Type": "application/json", **extra_headers}.items():
+                request.send_header(key, value)
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except OSError:
+            pass  # the client gave up waiting (a stalled answer): as Slack, we don't mind
 
     def _api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
         params: Json = dict(parse_qsl(query, keep_blank_values=True))
@@ -209,15 +250,26 @@ class FakeSlackWebAPI:
         if not authed:
             problems.append(f"{method}: no token (expected an 'Authorization: Bearer …' header)")
         with self._lock:
-            fault = self._faults[method].popleft() if self._faults[method] else None
-            call = Call(method, params, headers, failed=fault is not None)
+            fault = next((f for f in self._faults[method] if f.applies(params)), None)
+            if fault is not None:
+                self._faults[method].remove(fault)
+            stalled = fault is not None and fault.stall > 0
+            call = Call(method, params, headers, failed=fault is not None and not stalled)
             self.calls.append(call)
             self.violations.extend(problems)
+        if fault is not None and stalled:
+            answer = self._answer(call, authed)
+            time.sleep(fault.stall)
+            return answer
         if fault is not None and fault.error is not None:
             return 200, {}, {"ok": False, "error": fault.error}
         if fault is not None:
             retry = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
             return fault.status, retry, {"ok": False, "error": "ratelimited"}
+        return self._answer(call, authed)
+
+    def _answer(self, call: Call, authed: bool) -> Reply:
+        method = call.method
         responder = self._responders.get(method)
         if responder is not None:
             return 200, {}, responder(call) if callable(responder) else responder
@@ -257,7 +309,18 @@ class FakeSlackWebAPI:
                 return {"user": self._user(str(p.get("user")))}
             case "chat.postMessage":
                 ts = self._next_ts()
+                posted = message | {"ts": ts}
+                if "metadata" in p:
+                    posted["metadata"] = _decoded(p["metadata"])
+                with self._lock:
+                    self.history[str(p.get("channel"))].append(posted)
                 return {"channel": p.get("channel"), "ts": ts, "message": message | {"ts": ts}}
+            case "conversations.open":  # a person's DM is kept under their user id here
+                return {"channel": {"id": str(p.get("users", "")).split(",")[0]}}
+            case "conversations.history":  # `oldest` is not applied: ts here are not the clock's
+                with self._lock:
+                    posts = list(self.history[str(p.get("channel"))])
+                return {"messages": posts[::-1], "has_more": False}
             case "chat.postEphemeral":
                 return {"message_ts": self._next_ts()}
             case "chat.update":
