@@ -67,22 +67,19 @@ def _with_owners(session: Session, first: dict[Pair, Delivery]) -> list[LostChan
     """The project bound to the channel names its creator; else the channel's standup does."""
     workspace_ids = {ws for ws, _ in first}
     channels = {channel for _, channel in first}
-    teams = dict(
-        session.execute(
-            select(Workspace.id, Workspace.team_id).where(Workspace.id.in_(workspace_ids))
-        ).tuples()
-    )
+    named = select(Workspace.id, Workspace.team_id).where(Workspace.id.in_(workspace_ids))
+    teams = {row[0]: row[1] for row in session.execute(named)}
     owners: dict[Pair, tuple[str, str | None]] = {}
     standups = select(Standup.workspace_id, Standup.channel_id, Standup.created_by).where(
         Standup.workspace_id.in_(workspace_ids), Standup.channel_id.in_(channels)
     )
-    for ws, channel, created_by in session.execute(standups).tuples():
+    for ws, channel, created_by in session.execute(standups):
         owners[(ws, channel)] = (created_by, None)
     projects = select(Project.workspace_id, Project.channel_id, Project.created_by, Project.name)
     projects = projects.where(
         Project.workspace_id.in_(workspace_ids), Project.channel_id.in_(channels)
     )
-    for ws, channel, created_by, project_name in session.execute(projects).tuples():
+    for ws, channel, created_by, project_name in session.execute(projects):
         owners[(ws, channel)] = (created_by, project_name)
     found: list[LostChannel] = []
     for (ws, channel), row in sorted(first.items()):

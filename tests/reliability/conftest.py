@@ -99,13 +99,13 @@ def send_signed(
     *,
     stamp: int | None = None,
     secret: str | None = None,
-    **headers: str,
+    headers: dict[str, str] | None = None,
 ) -> HttpAnswer:
     """POST the request to /slack/events as Slack would: signed now, with the right secret."""
     signed = sign(
         request.body, secret or slack.secret, int(time.time()) if stamp is None else stamp
     )
-    all_headers = {"Content-Type": request.content_type, **signed, **headers}
+    all_headers = {"Content-Type": request.content_type, **signed, **(headers or {})}
     return slack.request("POST", "/slack/events", request.body, all_headers)
 
 

@@ -24,7 +24,7 @@ def deliver(slack: SlackSide, retry: int | None) -> int:
     headers = {} if retry is None else {"X-Slack-Retry-Num": str(retry)}
     if retry is not None:
         headers["X-Slack-Retry-Reason"] = "http_timeout"
-    return send_signed(slack, mention_request(TEXT, event_id="Ev0RETRIED"), **headers).status
+    return send_signed(slack, mention_request(TEXT, event_id="Ev0RETRIED"), headers=headers).status
 
 
 @pytest.fixture

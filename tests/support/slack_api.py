@@ -147,11 +147,14 @@ class FakeSlackWebAPI:
         status: int = 429,
         retry_after: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Fail the next n calls of method: HTTP 200 {"ok": false, "error": error} when error is
-        given, else HTTP status (429 with a Retry-After: retry_after header, or e.g. 500)."""
+        """Fail the next n calls of method (to `channel` only, when given): HTTP 200
+        {"ok": false, "error": error} when error is given (e.g. not_in_channel), else HTTP
+        status (429 with a Retry-After: retry_after header, or e.g. 500)."""
+        fault = _Fault(status, retry_after, error, channel)
         with self._lock:
-            self._faults[method].extend(_Fault(status, retry_after, error) for _ in range(n))
+            self._faults[method].extend(fault for _ in range(n))
 
     def stall_next(
         self, method: str, n: int = 1, *, seconds: float, channel: str | None = None
@@ -162,12 +165,6 @@ class FakeSlackWebAPI:
         with self._lock:
             fault = _Fault(200, 0, None, channel, seconds)
             self._faults[method].extend(fault for _ in range(n))
-
-    def fail_channel(self, method: str, channel: str, error: str, n: int = 1) -> None:
-        """The next n calls of method to `channel` are refused with `error` (e.g. the bot was
-        removed: not_in_channel), other channels unaffected."""
-        with self._lock:
-            self._faults[method].extend(_Fault(200, 0, error, channel) for _ in range(n))
 
     def clear_faults(self, method: str | None = None) -> None:
         """Forget the faults not yet used (of one method, or all): Slack is well again."""
