@@ -12,11 +12,9 @@ from sqlalchemy import Engine
 
 import tests.scenario.conftest as scenario
 from bot.clock import FixedClock
-from bot.deps import Deps
-from bot.web import WebApp
 from storage.models import Base
 from tests.conftest import ALICE, CHANNEL, TEAM
-from tests.scenario.conftest import SlackSide, TrackingExecutor, count, scenario_deps
+from tests.scenario.conftest import SlackSide, count, scenario_deps, serve_app
 from tests.support.http import HttpAnswer
 from tests.support.signing import event_body, interaction_body, sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
@@ -32,17 +30,9 @@ JSON = "application/json"
 
 
 @pytest.fixture
-def any_app_deps(any_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Deps:
-    return scenario_deps(any_engine, clock, fake)
-
-
-@pytest.fixture
-def any_slack(any_app_deps: Deps) -> Iterator[SlackSide]:
+def any_slack(any_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Iterator[SlackSide]:
     """The real app (Bolt behind WSGI) on SQLite and, when configured, PostgreSQL."""
-    executor = TrackingExecutor()
-    yield SlackSide(WebApp(any_app_deps, listener_executor=executor), executor)
-    executor.settle()
-    executor.shutdown(wait=True)
+    yield from serve_app(scenario_deps(any_engine, clock, fake))
 
 
 @dataclass(frozen=True)

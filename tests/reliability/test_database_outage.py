@@ -1,12 +1,15 @@
 """PostgreSQL lost in the middle of a burst of commands (a TCP proxy between the app and the
 server is cut, then restored): every command gets a 200 and a "try again in a moment", nothing
-is half-written, ids keep no holes, and the app recovers without a restart."""
+is half-written, ids keep no holes, and the app recovers without a restart. SQLite, locked by
+another writer past its busy timeout, answers the same way."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,14 +17,13 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from bot.clock import FixedClock
-from bot.web import WebApp
 from storage.db import make_engine
 from storage.models import AuditEvent, Risk
-from tests.scenario.conftest import SlackSide, TrackingExecutor, reply_text, scenario_deps
+from tests.scenario.conftest import SlackSide, reply_text, scenario_deps, serve_app
+from tests.support.databases import fresh_sqlite
 from tests.support.slack_api import FakeSlackWebAPI
 from tests.support.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.postgres
 BUSY = "try again in a moment"
 
 
@@ -43,13 +45,9 @@ def engine(postgres_engine: Engine, proxy: TcpProxy) -> Iterator[Engine]:
 
 @pytest.fixture
 def apollo(engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> Iterator[SlackSide]:
-    executor = TrackingExecutor()
-    slack = SlackSide(WebApp(scenario_deps(engine, clock, fake), listener_executor=executor))
-    slack.executor = executor
-    slack.reply("/pmo", "project Apollo")
-    yield slack
-    executor.settle()
-    executor.shutdown(wait=True)
+    for slack in serve_app(scenario_deps(engine, clock, fake)):
+        slack.reply("/pmo", "project Apollo")
+        yield slack
 
 
 def add_risk(slack: SlackSide, title: str) -> str:
@@ -81,6 +79,7 @@ def assert_whole(postgres_engine: Engine) -> dict[int, str]:
     return risks
 
 
+@pytest.mark.postgres
 def test_commands_during_an_outage_ask_to_try_again_and_recover_after_it(
     apollo: SlackSide, proxy: TcpProxy, postgres_engine: Engine
 ) -> None:
@@ -104,6 +103,7 @@ def test_commands_during_an_outage_ask_to_try_again_and_recover_after_it(
     assert len(logged) == 20
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("moment", ["before the audit row", "at commit"])
 def test_a_connection_lost_mid_transaction_leaves_nothing_half_written(
     apollo: SlackSide, proxy: TcpProxy, engine: Engine, postgres_engine: Engine, moment: str
@@ -138,6 +138,7 @@ def test_a_connection_lost_mid_transaction_leaves_nothing_half_written(
     assert assert_whole(postgres_engine) == {1: "vendor may slip"}
 
 
+@pytest.mark.postgres
 def test_a_burst_from_many_people_survives_a_cut_in_its_middle(
     apollo: SlackSide, proxy: TcpProxy, postgres_engine: Engine
 ) -> None:
@@ -174,3 +175,47 @@ def test_a_burst_from_many_people_survives_a_cut_in_its_middle(
     assert set(risks.values()) <= logged | busy
     assert len(risks) == len(set(risks.values()))
     assert "R-" in add_risk(apollo, "after the storm")
+
+
+@pytest.mark.postgres
+def test_a_database_that_stops_answering_gets_a_reply_in_time(
+    apollo: SlackSide, proxy: TcpProxy, postgres_engine: Engine
+) -> None:
+    """New connections are taken and never answered: without a connect timeout the command
+    would wait minutes; with it, the person is asked to try again while Slack still listens."""
+    proxy.silence()
+    try:
+        refused = add_risk(apollo, "vendor may slip")
+    finally:
+        proxy.restore()
+
+    assert BUSY in refused.lower()
+    assert "R-1" in add_risk(apollo, "vendor may slip")
+    assert assert_whole(postgres_engine) == {1: "vendor may slip"}
+
+
+@pytest.fixture
+def locked_sqlite(_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite engine that waits only a moment for the write lock."""
+    fresh_sqlite(_template, tmp_path / "pmo.db").dispose()
+    engine = make_engine(f"sqlite:///{tmp_path / 'pmo.db'}", busy_timeout=0.2)
+    yield engine
+    engine.dispose()
+
+
+def test_sqlite_locked_past_its_busy_timeout_asks_to_try_again(
+    locked_sqlite: Engine, clock: FixedClock, fake: FakeSlackWebAPI, tmp_path: Path
+) -> None:
+    for slack in serve_app(scenario_deps(locked_sqlite, clock, fake)):
+        slack.reply("/pmo", "project Apollo")
+        other = sqlite3.connect(tmp_path / "pmo.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            refused = add_risk(slack, "vendor may slip")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+        assert BUSY in refused.lower()
+        assert "R-1" in add_risk(slack, "vendor may slip")
+        assert assert_whole(locked_sqlite) == {1: "vendor may slip"}

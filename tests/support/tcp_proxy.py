@@ -1,6 +1,7 @@
 """A TCP forwarder on a loopback port chosen at run time, put between the app and PostgreSQL so
-a test can cut the database off (every connection closed, new ones refused) and bring it back,
-without touching the server others share."""
+a test can cut the database off (every connection closed, new ones refused), or make it go
+silent (new connections accepted and never answered, as a host that vanished), and bring it
+back, without touching the server others share."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open = True
         self._sockets: set[socket.socket] = set()
+        self._silent = False
+        self._hanging: set[socket.socket] = set()  # taken while silent, never answered
         self.refused = 0  # connections turned away while cut
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
@@ -49,9 +52,18 @@ class TcpProxy:
         for sock in doomed:
             _close(sock)
 
+    def silence(self) -> None:
+        """Like cut, but new connections are taken and left hanging: nothing ever answers."""
+        self.cut()
+        with self._lock:
+            self._silent = True
+
     def restore(self) -> None:
         with self._lock:
-            self._open = True
+            self._open, self._silent = True, False
+            hanging, self._hanging = self._hanging, set()
+        for sock in hanging:
+            _close(sock)
 
     @contextmanager
     def outage(self) -> Iterator[None]:
@@ -69,8 +81,11 @@ class TcpProxy:
                 continue
             client.settimeout(None)
             with self._lock:
-                refuse = not self._open
+                refuse, silent = not self._open, self._silent
                 self.refused += refuse
+                if silent:
+                    self._hanging.add(client)
+                    continue
             if refuse:
                 _close(client)
                 continue
