@@ -1,5 +1,6 @@
 """Slack misbehaving while the worker sends (rate limits, 5xx, timeouts, a channel closed to the
-bot): every delivery reaches Slack exactly once in the end, and each failure is logged."""
+bot, for escalations and standup summaries): every delivery reaches Slack exactly once in the
+end, and each failure is logged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
+import tests.storage.test_standup_tick as standup_tick
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
@@ -24,11 +26,13 @@ from storage.db import Database
 from storage.models import Delivery
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.scenario.conftest import TOKEN
+from tests.support.fakes import RecordingGateway
 from tests.support.slack_api import FakeSlackWebAPI
 
 LONDON = ZoneInfo("Europe/London")
 CLIENT_TIMEOUT = 0.5  # seconds the worker's client waits for an answer
 STALL = 1.5  # seconds the fake Slack takes to answer a stalled call: a timeout for the client
+standup = standup_tick.standup  # #apollo's standup, set up by Ann: a fixture
 ALICE_TODAY = f"reminder:{TEAM}:{ALICE}:2026-11-19"
 BOB_TODAY = f"reminder:{TEAM}:{BOB}:2026-11-19"
 
@@ -183,3 +187,24 @@ def test_a_channel_closed_to_the_bot_is_not_retried_and_its_owner_is_told_once(
     lost = sorted(key for key in posted if key.startswith("channel-lost:"))
     assert len(lost) == 2
     assert all(key.startswith(f"channel-lost:{TEAM}:{CHANNEL}:") for key in lost)
+
+
+def test_a_standup_channel_closed_to_the_bot_tells_whoever_set_the_standup_up(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock, standup: int
+) -> None:
+    """#apollo has a standup (set up by Ann) and no project: its summary is refused, so Ann,
+    not a project owner, hears about it, once."""
+    for zone in ("Asia/Tokyo", "Europe/London", "America/Los_Angeles"):
+        standup_tick.run(any_deps, clock, standup_tick.at(9, 30, zone))
+    standup_tick.run(any_deps, clock, standup_tick.at(11, 30, "America/Los_Angeles"))  # nudges
+    gateway.refusals = ["channel_not_found"]
+
+    refused = standup_tick.run(any_deps, clock, standup_tick.at(13, 30, "America/Los_Angeles"))
+    later = standup_tick.run(any_deps, clock, standup_tick.at(15, 0, "America/Los_Angeles"))
+
+    assert [key.split(":")[0] for key, _ in gateway.refused] == ["standup-summary"]
+    assert (refused.dropped, later.sent) == (1, 0)
+    [notice] = [p for p in gateway.posts if p.get("key", "").startswith("channel-lost:")]
+    assert notice["channel"] == "U0ANN"
+    assert "I can't post in <#C0APOLLO> any more" in notice["text"]
+    assert "its standup's" in str(notice["blocks"])
