@@ -289,7 +289,7 @@ class _Sender:
         if found is None:
             return False
         self.report.settled += 1
-        log.info("settled %s: the attempt that timed out had reached Slack", row.key)
+        log.info("settled %s: the attempt left unanswered had reached Slack", row.key)
         self._record(
             row.id, status="sent", sent_at=self.now, channel_id=found.channel, message_ts=found.ts
         )
