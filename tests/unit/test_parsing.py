@@ -396,7 +396,7 @@ def test_text_fields_are_capped(kind: Kind, key: str, limit: int) -> None:
     with pytest.raises(ParseError) as caught:
         parse_value(field, Token(over, 0, limit + 1, key), NOW)
     assert caught.value.message.startswith(
-        f"The {field.label} is {limit + 1:,} characters; the most is {limit:,}."
+        f"The {field.label} is {limit + 1:,} characters; the limit is {limit:,}."
     )
 
 
@@ -409,7 +409,7 @@ def test_every_text_field_has_a_cap() -> None:
 
 def test_check_length() -> None:
     assert check_length("note", "ok", 2) == "ok"
-    with pytest.raises(ParseError, match=r"^The note is 3 characters; the most is 2\."):
+    with pytest.raises(ParseError, match=r"^The note is 3 characters; the limit is 2\."):
         check_length("note", "abc", 2)
 
 
