@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from sqlalchemy import Engine
 
 from bot.clock import FixedClock
 from bot.web import WebApp
-from tests.conftest import ALICE, BOB, START
+from tests.conftest import ALICE, BOB, CHANNEL, START, TEAM
 from tests.scenario.conftest import SlackSide, TrackingExecutor, scenario_deps
+from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
 from tests.support.slack_specs import (
     specs_available,
@@ -168,3 +170,36 @@ class Watch:
             sent.append(params | {"method": call.method})
         self.fake.assert_no_violations()
         return sent
+
+
+def send_command(
+    slack: SlackSide,
+    fake: FakeSlackWebAPI,
+    command: str,
+    text: str,
+    *,
+    team_id: str = TEAM,
+    user_id: str = ALICE,
+    channel_id: str = CHANNEL,
+) -> dict[str, Any] | None:
+    """A signed slash command with a response_url on the fake: its JSON answer, or None when
+    the ack was empty (a form opened instead). Any answer but 200 fails the test."""
+    body = slash_command_body(
+        command,
+        text,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        response_url=fake.new_response_url(),
+    ).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **sign(body, slack.secret, int(time.time())),
+    }
+    answer = slack.request("POST", "/slack/events", body, headers)
+    assert answer.status == 200, (command, text, answer.status, answer.body)
+    if not answer.body:
+        return None
+    payload: dict[str, Any] = answer.json()
+    slack.replies.append(payload)
+    return payload
