@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
-
 from urllib.parse import parse_qsl
 
 from slack_bolt import BoltRequest, BoltResponse

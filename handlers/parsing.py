@@ -235,7 +235,9 @@ def check_length(label: str, text: str, limit: int) -> str:
         advice = (
             " Put the detail in a description or a linked doc." if label in TITLE_LABELS else ""
         )
-        raise ParseError(f"The {label} is {len(text):,} characters; the limit is {limit:,}.{advice}")
+        raise ParseError(
+            f"The {label} is {len(text):,} characters; the limit is {limit:,}.{advice}"
+        )
     return text
 
 

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -68,7 +68,9 @@ def error_log() -> Iterator[ErrorLog]:
 
 
 @contextmanager
-def running_app(engine: Engine, *, team_id: str = "T0001") -> Iterator[tuple[SlackSide, FakeSlackWebAPI]]:
+def running_app(
+    engine: Engine, *, team_id: str = "T0001"
+) -> Iterator[tuple[SlackSide, FakeSlackWebAPI]]:
     """The real WSGI app on `engine` with the fake Slack Web API; teardown checks the spec."""
     for fake in serve_fake_slack(team_id=team_id):
         fake.set_user(ALICE, "Europe/London", "alice")
@@ -125,7 +127,8 @@ def check_message(what: str, payload: dict[str, Any]) -> None:
     if specs_available():
         validate_message_payload(payload)
     text = payload.get("text")
-    assert isinstance(text, str) and len(text) <= MAX_MESSAGE_TEXT, (what, text)
+    assert isinstance(text, str), (what, payload)
+    assert len(text) <= MAX_MESSAGE_TEXT, (what, text)
     assert_harmless(what, payload)
 
 

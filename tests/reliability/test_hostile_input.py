@@ -105,7 +105,7 @@ SLACK_MARKUP = (
     Piece("<#C0APOLLO|apollo>", "<#C0APOLLO>"),
 )
 # Free text: anything but a `key:` colon and quotes (both grammar), no surrogates (not UTF-8).
-FREE_ALPHABET = st.characters(blacklist_categories=("Cs",), blacklist_characters=':"“”„')
+FREE_ALPHABET = st.characters(blacklist_categories=["Cs"], blacklist_characters=':"“”„')
 GRAMMAR_WORDS = frozenset({"due", "by"})  # `due friday` sets a date: not part of the title
 
 
@@ -208,9 +208,7 @@ def test_risk_update_stores_the_text_as_typed(app: App, any_engine: Engine) -> N
     slack, watch = app
 
     @hostile(any_engine)
-    @given(
-        phrase=st.one_of(phrases, long_phrases), field=st.sampled_from(["title", "mitigation"])
-    )
+    @given(phrase=st.one_of(phrases, long_phrases), field=st.sampled_from(["title", "mitigation"]))
     def update(phrase: Piece, field: str) -> None:
         _, was = newest(any_engine, Risk)
         with error_log() as errors:
@@ -260,7 +258,7 @@ def test_a_mention_logs_the_text_as_typed_and_answers_in_the_thread(
             sent = watch.check_new()
         errors.assert_clean()
         posts = [s for s in sent if s["method"] == "chat.postMessage"]
-        assert len(posts) == 1 and posts[0]["thread_ts"] == "1700000100.000100", sent
+        assert [p["thread_ts"] for p in posts] == ["1700000100.000100"], sent
         after, row = newest(any_engine, model)
         if len(phrase.stored) > TITLE_MAX:
             assert after == before
@@ -288,7 +286,7 @@ def test_the_word_payload_is_just_a_word(
 # -- anything at all: never a crash, a ping or half a write ----------------------------------
 
 ANY_WORDS = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    st.text(st.characters(blacklist_categories=["Cs"]), max_size=40),
     st.sampled_from(
         (
             '"', "“", "”", "„", 'title:"', "impact:high", "impact:11", "owner:<@U0BOB|bob>",

@@ -286,7 +286,9 @@ def _view_problems(method: str, raw_view: Any) -> list[str]:
     # The view with one stand-in block (so "no blocks" is still caught): its own blocks are
     # checked one by one below, with readable messages.
     blocks = view.get("blocks")
-    shell = {**view, "blocks": [{"type": "divider"}]} if isinstance(blocks, list) and blocks else view
+    shell = (
+        {**view, "blocks": [{"type": "divider"}]} if isinstance(blocks, list) and blocks else view
+    )
     problems += _schema_problems(shell, f"{kind}_view", "view", in_view=True)
     return problems + _block_problems(view.get("blocks", []), kind)
 
