@@ -33,7 +33,7 @@ from bot.domain import Item, Kind, ProjectRef
 from bot.errors import DateError, ParseError
 from bot.fields import FIELDS, NOTE_MAX, SEVERITIES, TITLE_MAX, FieldSpec, FieldType, Value
 from handlers.blocks.reply import context, section
-from handlers.blocks.text import clip, defuse_refs, escape
+from handlers.blocks.text import clip, escape
 from handlers.ids import ADD_VIEW, EDIT_VIEW, KIND_SELECT
 
 ViewDict = dict[str, Any]
@@ -423,8 +423,7 @@ def _read(spec: FieldSpec, state: State, now: datetime, meta: FormMeta) -> Value
     if meta.is_edit and fingerprint(raw) == was:
         return None
     if spec.type is FieldType.TEXT:
-        # A plain-text input holds no mentions: `<@U1>` typed in it is stored inert.
-        text = defuse_refs((raw or "").replace("\x00", "").strip())
+        text = (raw or "").replace("\x00", "").strip()
         if spec.name == "title" and not text:
             raise FieldError(f"{_a(meta.kind.noun).capitalize()} needs some text: what is it?")
         if len(text) > spec.max_len:
