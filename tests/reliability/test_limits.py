@@ -132,17 +132,13 @@ def test_a_too_long_value_is_refused_with_the_numbers_and_nothing_is_stored(
     assert everything(any_engine) == before
 
 
-@pytest.mark.parametrize(("command", "template", "label", "limit"), TOO_LONG, ids=TOO_LONG_IDS)
+@pytest.mark.parametrize("case", TOO_LONG, ids=TOO_LONG_IDS)
 def test_a_value_at_the_cap_is_stored_whole(
-    apollo: tuple[SlackSide, Watch],
-    any_engine: Engine,
-    command: str,
-    template: str,
-    label: str,
-    limit: int,
+    apollo: tuple[SlackSide, Watch], any_engine: Engine, case: tuple[str, str, str, int]
 ) -> None:
     """Four-byte characters up to the cap: the database counts characters as the check does."""
     slack, watch = apollo
+    command, template, _, limit = case
     value = "🚚" * limit
     reply = send_command(slack, watch.fake, command, template.format(value))
     watch.check_new()
