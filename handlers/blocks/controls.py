@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import Item, Kind
+from handlers.blocks.serialize import block_dict
 from handlers.ids import (
     CLOSE,
     CONTROLS_BLOCK,
@@ -53,7 +54,7 @@ def item_controls(item: Item, origin: str = "") -> dict[str, Any] | None:
     else:
         return None
     block_id = controls_block(value.replace(" ", "|"))
-    return ActionsBlock(block_id=block_id, elements=elements).to_dict()
+    return block_dict(ActionsBlock(block_id=block_id, elements=elements))
 
 
 def list_origin(scope: str, owner_id: str | None, project_slug: str, page: int) -> str:
