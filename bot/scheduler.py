@@ -25,6 +25,8 @@ from handlers.blocks.reminders import render_due
 from handlers.blocks.standup_thread import THREAD
 
 log = logging.getLogger("pmo_bot.worker")
+# Sends in flight at once in a pass: Slack's round trips, not our CPU, set a pass's pace.
+SENDERS = 4
 
 
 def worker_id() -> str:
@@ -44,6 +46,7 @@ def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> Ti
         dry_run=dry_run,
         pacer=pacer,
         describe=lambda text, blocks: to_text(text, blocks, {}),
+        senders=SENDERS,
     )
     if not dry_run:
         posted = post_pending(deps, render=THREAD)
