@@ -64,12 +64,19 @@ async def _exchange(
 
 
 async def _client(
-    port: int, requests: Sequence[bytes], warm_until: float, stop_at: float, load: Load
+    port: int,
+    requests: Sequence[bytes],
+    warm_until: float,
+    stop_at: float,
+    load: Load,
+    total: int | None,
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = 0
     try:
-        while (started := time.perf_counter()) < stop_at:
+        while (started := time.perf_counter()) < stop_at and (
+            total is None or len(load.latencies) + load.failures < total
+        ):
             request = requests[n % len(requests)]
             n += 1
             try:
@@ -91,21 +98,31 @@ async def _client(
 
 
 async def _run(
-    port: int, per_connection: Sequence[Sequence[bytes]], warm_up: float, seconds: float
+    port: int,
+    per_connection: Sequence[Sequence[bytes]],
+    warm_up: float,
+    seconds: float,
+    total: int | None,
 ) -> Load:
     load = Load()
     warm_until = time.perf_counter() + warm_up
     stop_at = warm_until + seconds
     await asyncio.gather(
-        *(_client(port, requests, warm_until, stop_at, load) for requests in per_connection)
+        *(_client(port, requests, warm_until, stop_at, load, total) for requests in per_connection)
     )
     load.seconds = time.perf_counter() - warm_until  # to the last answer
     return load
 
 
 def run_load(
-    port: int, per_connection: Sequence[Sequence[bytes]], *, warm_up: float, seconds: float
+    port: int,
+    per_connection: Sequence[Sequence[bytes]],
+    *,
+    warm_up: float,
+    seconds: float,
+    total: int | None = None,
 ) -> Load:
     """One connection per entry of `per_connection`, cycling through its requests; only the
-    requests started after `warm_up` seconds count."""
-    return asyncio.run(_run(port, per_connection, warm_up, seconds))
+    requests started after `warm_up` seconds count; it stops after `seconds`, or once `total`
+    requests were answered."""
+    return asyncio.run(_run(port, per_connection, warm_up, seconds, total))
