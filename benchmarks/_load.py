@@ -35,6 +35,18 @@ class Load:
         )
 
 
+def merged(loads: Sequence[Load]) -> Load:
+    """Several timed runs as one: their requests, failures and seconds added up."""
+    total = Load()
+    for load in loads:
+        total.latencies += load.latencies
+        total.failures += load.failures
+        total.seconds += load.seconds
+        for status, count in load.statuses.items():
+            total.statuses[status] = total.statuses.get(status, 0) + count
+    return total
+
+
 def http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
     """The bytes of one keep-alive POST."""
     lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]

@@ -93,7 +93,9 @@ def main() -> int:
         fake.stop()
     shown = ", ".join(f"{mb:.0f} MB" for mb in workers)
     print(f"serve workers after {answered:,} requests (adds and lists): VmRSS {shown}")
-    print(f"scheduler pass over {PEOPLE * ACTIONS_EACH:,} actions: peak RSS {peak:.0f} MB ({report})")
+    print(
+        f"scheduler pass over {PEOPLE * ACTIONS_EACH:,} actions: peak RSS {peak:.0f} MB ({report})"
+    )
     failures = [f"a serve worker at {mb:.0f} MB" for mb in workers if mb > MAX_MB]
     if peak > MAX_MB:
         failures.append(f"the pass at {peak:.0f} MB")
