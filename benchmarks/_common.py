@@ -93,16 +93,9 @@ def app_env(database_url: str, slack_api_url: str, port: int) -> dict[str, str]:
 
 
 def run_cli(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=dict(env),
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    """`pmo-bot …` to its end (migrate, say); its output if it fails."""
+    argv = [sys.executable, "-m", "bot.cli", *args]
+    done = subprocess.run(argv, env=dict(env), cwd=REPO_ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"pmo-bot {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done

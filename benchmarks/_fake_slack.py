@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from benchmarks._common import Process, base_env, get
+from tests.support.http import send_json
 
 AUTH_TEST = {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "team_id": "T0001"}
 AUTH_TEST |= {"user": "pmobot", "user_id": "UBOT", "bot_id": "BBOT"}
@@ -115,13 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST
 
     def _send(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, headers, payload)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
