@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from benchmarks._common import summary
 from bot.dates import parse_due
 
 MAX_RATIO = 1.5
@@ -103,8 +104,7 @@ def main() -> int:
         failures.append(f"ratio {ratio:.2f} > {MAX_RATIO}")
     if slowest_ms >= MAX_MS_PER_PARSE:
         failures.append(f"{slowest!r} takes {slowest_ms:.3f} ms")
-    print(f"summary: FAIL ({'; '.join(failures)})" if failures else "summary: PASS")
-    return 1 if failures else 0
+    return summary(failures)
 
 
 if __name__ == "__main__":

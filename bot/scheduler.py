@@ -18,13 +18,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
+from bot.services.sender import Pacer, TickReport
 from bot.services.standup_answers import post_pending
-from bot.services.tick import Pacer, TickReport, run_tick
+from bot.services.tick import run_tick
 from handlers.blocks.plain import to_text
 from handlers.blocks.reminders import render_due
 from handlers.blocks.standup_thread import THREAD
 
 log = logging.getLogger("pmo_bot.worker")
+# Sends in flight at once in a pass: Slack's round trips, not our CPU, set a pass's pace.
+IN_FLIGHT = 4
 
 
 def worker_id() -> str:
@@ -44,6 +47,7 @@ def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> Ti
         dry_run=dry_run,
         pacer=pacer,
         describe=lambda text, blocks: to_text(text, blocks, {}),
+        in_flight=IN_FLIGHT,
     )
     if not dry_run:
         posted = post_pending(deps, render=THREAD)

@@ -122,6 +122,12 @@ def _request_id(environ: WSGIEnvironment) -> str:
 
 def serve_http(settings: Settings) -> None:
     """Run gunicorn in-process with WEB_CONCURRENCY workers, each building its own deps."""
+    run_gunicorn(settings, lambda: WebApp(build_deps(settings)))
+
+
+def run_gunicorn(settings: Settings, load_app: Callable[[], Callable[..., Any]]) -> None:
+    """gunicorn as `serve` runs it (gthread workers); `load_app` builds each worker's WSGI app
+    (benchmarks serve a no-op Bolt app through here, so both are served alike)."""
     from gunicorn.app.base import BaseApplication
     from gunicorn.glogging import Logger
 
@@ -152,6 +158,6 @@ def serve_http(settings: Settings) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Callable[..., Any]:
-            return WebApp(build_deps(settings))
+            return load_app()
 
     Server().run()

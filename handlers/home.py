@@ -107,10 +107,15 @@ CHANGING = frozenset(
 _MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)")
 
 
+def changes_items(command: dict[str, Any]) -> bool:
+    """Listener matcher: the command text starts with a subcommand that changes items."""
+    words = (command.get("text") or "").split(maxsplit=1)
+    return bool(words) and words[0].lower() in CHANGING
+
+
 def refresh_after_command(command: dict[str, Any], context: BoltContext) -> None:
     """Lazy listener on the RAID commands: redraw the Home of the person and of anyone named."""
-    words = (command.get("text") or "").split(maxsplit=1)
-    if not words or words[0].lower() not in CHANGING:
+    if not changes_items(command):
         return
     people = {command["user_id"], *_MENTIONED.findall(command.get("text") or "")}
     _refresh_people(deps_of(context), command["team_id"], people)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.domain import Item, Kind, ProjectRef
@@ -57,7 +56,8 @@ KIND_COLUMNS: dict[type[ItemRow], dict[str, str]] = {
 
 
 def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> Item:
-    common = Item(
+    columns = KIND_COLUMNS[type(row)]
+    return Item(
         kind=KIND_OF[type(row)],
         number=row.number,
         project=project,
@@ -68,10 +68,9 @@ def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> I
         created_at=row.created_at,
         updated_at=row.updated_at,
         links=links,
+        source_link=row.source_link,
+        **{name: getattr(row, column) for name, column in columns.items()},
     )
-    columns = KIND_COLUMNS[type(row)]
-    extra = {name: getattr(row, column) for name, column in columns.items()}
-    return replace(common, source_link=row.source_link, **extra)
 
 
 def new_row(kind: Kind, **columns: object) -> ItemRow:

@@ -27,7 +27,7 @@ from bot.domain import (
 )
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
-from handlers.blocks.reply import context, section
+from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape_clip, mention, rag_label, when
 from handlers.ids import HOME_SEE_ALL
 
@@ -251,7 +251,7 @@ def _days(text: str, dashboard: Dashboard, name: str) -> str:
 
 
 def _view(kind: str, blocks: Sequence[Part], title: str = "") -> dict[str, Any]:
-    rendered = [b if isinstance(b, dict) else b.to_dict() for b in blocks]
+    rendered = as_dicts(blocks)
     view: dict[str, Any] = {"type": kind, "blocks": rendered}
     if kind == "modal":
         view["title"] = {"type": "plain_text", "text": clip(title, 24)}

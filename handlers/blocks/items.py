@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind, ScoreBand
 from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin
 from handlers.blocks.reply import Reply, as_dicts, context, section
+from handlers.blocks.serialize import block_dict
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
 from handlers.ids import controls_block, item_block
 
@@ -145,13 +146,13 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
             where = f"{page.total} in {page.pages} pages"
             empty = f"{title}: page {page.page} is past the end ({where})."
         return Reply(empty, as_dicts([section(empty)]))
-    blocks: list[Block] = [section(f"{title} — {page.total} in all")]
+    blocks: list[Block | dict[str, Any]] = [section(f"{title} — {page.total} in all")]
     origin = list_origin(page.scope, page.owner_id, page.project.slug, page.page)
     for item in page.items:
         blocks.append(section(summary_line(item, viewer), block_id=item_block(item.ref)))
         controls = item_controls(item, origin)
         if controls is not None:
-            blocks.append(Block.parse(controls) or DividerBlock())
+            blocks.append(controls)
     shown_to = (page.page - 1) * page.page_size + len(page.items)
     if shown_to < page.total:
         more = page.total - shown_to
@@ -169,10 +170,12 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
 
 def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()) -> Reply:
     """One item in full (ephemeral); with `history`, its audit trail instead of the details."""
-    blocks: list[Block] = [section(summary_line(item, viewer), block_id=item_block(item.ref))]
+    blocks: list[Block | dict[str, Any]] = [
+        section(summary_line(item, viewer), block_id=item_block(item.ref))
+    ]
     controls = item_controls(item, SHOW_ORIGIN) if not history else None
     if controls is not None:
-        blocks.append(Block.parse(controls) or DividerBlock())
+        blocks.append(controls)
     if not history:
         blocks.extend(
             section(f"*{label}:* {value}") for label, value in _detail_fields(item, viewer)
@@ -256,7 +259,7 @@ def control_note(
             detail = f" to {mention(item.owner_id)}"
         emoji = VERB_EMOJI.get(verb, ":pencil2:")
         text = f"{emoji} {mention(actor_id)} {VERB_TEXT.get(verb, verb)} {item.ref}{detail}"
-    return context(text).to_dict()
+    return block_dict(context(text))
 
 
 def patch_item_blocks(
@@ -267,7 +270,7 @@ def patch_item_blocks(
     for block in blocks:
         block_id = str(block.get("block_id", ""))
         if block_id == item_block(item.ref):
-            patched.append(section(summary_line(item, viewer), block_id=block_id).to_dict())
+            patched.append(block_dict(section(summary_line(item, viewer), block_id=block_id)))
             patched.append(note)
         elif block_id == controls_block(item.ref) or block_id.startswith(
             controls_block(item.ref) + "|"  # not A-12's controls when A-1's were pressed

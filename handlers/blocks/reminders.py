@@ -60,7 +60,7 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
 
 def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
     day = format_day(due.local_day)
-    blocks: list[Block] = [HeaderBlock(text=f"Your PMO reminder for {day}")]
+    blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=f"Your PMO reminder for {day}")]
     budget = WITH_CONTROLS
     rest: list[str] = []
     for number, project_section in enumerate(due.sections):
@@ -80,7 +80,7 @@ def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[st
                     blocks.append(line)
                     controls = item_controls(item)
                     if controls is not None:
-                        blocks.append(_parsed(controls))
+                        blocks.append(controls)
                     budget -= 1
                 else:
                     rest.append(f"• {summary_line(item, viewer)}")
@@ -100,13 +100,13 @@ def render_escalation(due: EscalationDue, viewer: Viewer) -> tuple[str, list[dic
         f":rotating_light: {mention(item.owner_id)}, *{item.ref}* is {late} late: "
         f"{escape(item.title)}"
     )
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         section(headline),
         section(summary_line(item, viewer), block_id=item_block(item.ref)),
     ]
     controls = item_controls(item)
     if controls is not None:
-        blocks.append(_parsed(controls))
+        blocks.append(controls)
     blocks.append(context("Mark it done, snooze it or hand it over; it is raised only once."))
     text = f"{mention(item.owner_id)}: {item.ref} is {late} late"
     return text, as_dicts(blocks)
@@ -146,9 +146,3 @@ def _counts(due: ReminderDue) -> str:
     words = {"overdue": "overdue", "today": "due today", "tomorrow": "due tomorrow"}
     words["reviews"] = "to review"
     return ", ".join(f"{count} {words[name]}" for name, count in totals.items() if count)
-
-
-def _parsed(block: dict[str, Any]) -> Block:
-    parsed = Block.parse(block)
-    assert parsed is not None
-    return parsed

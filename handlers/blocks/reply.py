@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from handlers.blocks.serialize import block_dicts
 from handlers.blocks.text import clip
 
 SECTION_MAX = 3000
@@ -40,8 +42,8 @@ def context(markdown: str) -> Block:
     return ContextBlock(elements=[MarkdownTextObject(text=_fit(markdown, CONTEXT_MAX))])
 
 
-def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
+def as_dicts(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
+    return block_dicts(blocks)
 
 
 def _fit(text: str, limit: int) -> str:

@@ -93,6 +93,12 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
         )
 
 
+def asks_export(command: dict[str, Any]) -> bool:
+    """Listener matcher: the command text starts with `export`."""
+    words = (command.get("text") or "").split(maxsplit=1)
+    return bool(words) and words[0].lower() == "export"
+
+
 def export_request(kind: Kind, text: str, now: datetime) -> ExportItems | None:
     """The export this command text asks for, or None: a cheap look at the first word first,
     since the lazy listener sees every command; bad export text was answered by the ack."""

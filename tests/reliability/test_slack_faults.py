@@ -19,7 +19,8 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.domain import Actor, Kind
 from bot.services import items, projects
-from bot.services.tick import TickReport, run_tick
+from bot.services.sender import TickReport
+from bot.services.tick import run_tick
 from bot.slack import WebApiGateway, make_web_client
 from handlers.blocks.reminders import render_due
 from storage.db import Database

@@ -18,7 +18,8 @@ from bot.deps import Deps
 from bot.domain import Actor
 from bot.services import digest as digests
 from bot.services import digest_charts
-from bot.services.tick import TickReport, run_tick
+from bot.services.sender import TickReport
+from bot.services.tick import run_tick
 from handlers.blocks.reminders import render_due
 from storage.models import Delivery, WorkerMark
 from tests.support.digest_seed import seed_project

@@ -13,7 +13,8 @@ from sqlalchemy import insert, select
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.domain import DEFAULT_QUESTIONS
-from bot.services.tick import TickReport, run_tick
+from bot.services.sender import TickReport
+from bot.services.tick import run_tick
 from handlers.blocks.reminders import render_due
 from handlers.ids import STANDUP_ANSWER
 from storage.models import Standup, StandupAnswer, StandupThread, UserProfile, Workspace

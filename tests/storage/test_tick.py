@@ -17,8 +17,10 @@ from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.domain import Actor, Kind
 from bot.services import items, people, projects
-from bot.services import tick as tick_service
-from bot.services.tick import TickReport, run_tick
+from bot.services import sender as sender_service
+from bot.services.sender import TickReport
+from bot.services.tick import run_tick
+from bot.slack import SendResult
 from handlers.blocks.reminders import render_due
 from storage.models import (
     Action,
@@ -102,6 +104,35 @@ def test_two_workers_at_once_send_each_reminder_once(
     assert len(keys) == len(set(keys)) == 31
     assert sum(r.sent for r in reports) == 31
     assert {row.status for row in ledger(seeded)} == {"sent"}
+
+
+def test_sends_in_flight_at_once_each_go_once_and_are_recorded(
+    seeded: Deps, gateway: RecordingGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actor = Actor("T0001", ALICE, "C0APOLLO", timezone="Europe/London")
+    for n in range(30):
+        values: dict[str, Any] = {"title": f"task {n}", "owner": f"U{n:04d}"}
+        items.add_item(seeded, actor, Kind.ACTION, values | {"due": date(2026, 11, 23)}, None)
+    gateway.default_zone = "Europe/London"
+    refused = {"U0003": "ratelimited", "U0007": "user_not_found"}
+    send = gateway.send
+
+    def refusing(channel: str, *args: Any, **kwargs: Any) -> SendResult:
+        if channel in refused:
+            return SendResult(ok=False, error=refused[channel])
+        return send(channel, *args, **kwargs)
+
+    monkeypatch.setattr(gateway, "send", refusing)
+    report = run_tick(seeded, render_due, worker="w1", in_flight=4)
+
+    keys = gateway.sent_keys()
+    assert len(keys) == len(set(keys)) == 29
+    assert (report.sent, report.failed, report.dropped) == (29, 1, 1)
+    statuses = {row.target: row.status for row in ledger(seeded)}
+    assert statuses.pop("U0003") == "failed"
+    assert statuses.pop("U0007") == "dropped"
+    assert set(statuses.values()) == {"sent"}
+    assert len(statuses) == 29
 
 
 def test_a_failed_send_is_retried_with_backoff_until_it_goes(
@@ -302,7 +333,7 @@ def _statements_of_a_pass(deps: Deps) -> tuple[int, TickReport]:
 def test_a_pass_costs_the_same_statements_at_100_and_10000_actions(
     any_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tick_service, "FLUSH_SECONDS", 3600.0)  # one flush, however long
+    monkeypatch.setattr(sender_service, "FLUSH_SECONDS", 3600.0)  # one flush, however long
     clock.set(MONDAY_9_05)
     small = make_deps(any_engine, clock, RecordingGateway(default_zone="Europe/London"))
     _seed_many(small, "T0SMALL", actions=100, people_count=20, project_count=2)

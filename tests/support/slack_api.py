@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.support.http import send_json
 from tests.support.slack_specs import (
     is_web_api_method,
     specs_available,
@@ -253,17 +255,8 @@ class FakeSlackWebAPI:
             with self._lock:
                 self.violations.append(f"fake Slack crashed on {request.path}: {exc!r}")
             reply = 500, {}, {"ok": False, "error": "fake_crashed"}
-        status, extra_headers, answer = reply
-        data = json.dumps(answer).encode()
-        try:
-            request.send_response(status)
-            for key, value in {"Content-Type": "application/json", **extra_headers}.items():
-                request.send_header(key, value)
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except OSError:
-            pass  # the client gave up waiting (a stalled answer): as Slack, we don't mind
+        with contextlib.suppress(OSError):  # the client gave up on a stalled answer: fine
+            send_json(request, *reply)
 
     def _api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
         params: Json = dict(parse_qsl(query, keep_blank_values=True))

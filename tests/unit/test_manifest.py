@@ -93,8 +93,8 @@ def test_register_routes_exactly_the_manifests_commands() -> None:
     app = RecordingApp()
     handlers.register(app)  # type: ignore[arg-type]
 
-    assert sorted(map(str, app.commands)) == sorted(handlers.COMMANDS)
-    assert len(app.commands) == len(set(app.commands))
+    # The RAID commands have three listeners each (export, a change, the rest): see register.
+    assert sorted(set(map(str, app.commands))) == sorted(handlers.COMMANDS)
 
 
 def test_the_real_app_answers_every_manifest_command_and_no_other(deps: Deps) -> None:

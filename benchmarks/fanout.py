@@ -1,0 +1,211 @@
+"""Reminder fan-out: one scheduler pass that owes 2,000 people their daily DM (10,000 actions),
+against a bare loop posting the same 2,000 messages through slack_sdk's WebClient, both to the
+same lean fake Slack on loopback; then a pass where Slack answers one post in three with 429 +
+Retry-After: 1, counting what arrives.
+
+Run from the repository root: `python -m benchmarks.fanout [--pg URL] [--throttled-people N]`.
+SQLite always; PostgreSQL too when --pg or PMO_TEST_DATABASE_URL names a server. Exits 0 when
+every pass sends at least 0.7 times as many messages a second as the bare loop and every DM
+arrives exactly once, throttled or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import delete, insert
+
+from benchmarks._common import databases, loopback_port, summary
+from benchmarks._fake_slack import FakeSlack
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.deps import Deps, build_deps
+from bot.scheduler import tick
+from bot.services import schedule
+from bot.services.tick import load_snapshot
+from bot.slack import DELIVERY_EVENT
+from handlers.blocks.reminders import render_due
+from storage.models import Action, Delivery, Project, UserProfile, WorkerMark, Workspace
+from storage.schema import upgrade
+
+PEOPLE = 2000
+ACTIONS_EACH = 5
+MIN_RATIO = 0.7
+LONDON = ZoneInfo("Europe/London")
+MONDAY = date(2026, 11, 23)
+AT = datetime(2026, 11, 23, 9, 5, tzinfo=LONDON)  # just after the 09:00 reminder time
+
+
+def seed(deps: Deps, people: int) -> None:
+    """A project and `people` owners with ACTIONS_EACH open actions each, due today or
+    tomorrow (so nothing is late enough to escalate), in bulk inserts."""
+    now = AT.astimezone(UTC)
+    with deps.db.write() as session:
+        session.execute(insert(Workspace).values(id=1, team_id="T0001", created_at=now))
+        session.execute(
+            insert(Project).values(
+                id=1,
+                workspace_id=1,
+                slug="apollo",
+                name="Apollo",
+                channel_id="C0APOLLO",
+                timezone="Europe/London",
+                created_by="U0LEAD",
+                created_at=now,
+            )
+        )
+        users = [f"U{n:06d}" for n in range(people)]
+        profile = {"workspace_id": 1, "timezone": "Europe/London", "fetched_at": now}
+        session.execute(insert(UserProfile), [{"user_id": u, **profile} for u in users])
+        common = {"workspace_id": 1, "project_id": 1, "status": "open", "created_by": "U0LEAD"}
+        rows: list[dict[str, Any]] = [
+            {
+                **common,
+                "number": n + 1,
+                "owner_id": users[n % people],
+                "title": f"follow up on vendor contract clause {n + 1}",
+                "due_on": MONDAY + timedelta(days=n % 2),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(people * ACTIONS_EACH)
+        ]
+        session.execute(insert(Action), rows)
+
+
+def owe_again(deps: Deps) -> None:
+    """Forget every send, so the same reminders are owed again."""
+    with deps.db.write() as session:
+        session.execute(delete(Delivery))
+        session.execute(delete(WorkerMark))
+
+
+def bare_loop(deps: Deps, base_url: str) -> float:
+    """Seconds to post the pass's messages (the same text, blocks and metadata) in a loop."""
+    planned = schedule.plan(load_snapshot(deps, deps.clock.now()))
+    messages = [(due, *render_due(due, deps.clock.now())) for due in planned.reminders]
+    client = WebClient(token="xoxb-bench", base_url=base_url)
+    started = time.perf_counter()
+    for due, text, blocks in messages:
+        metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": due.key}}
+        client.chat_postMessage(channel=due.target, text=text, blocks=blocks, metadata=metadata)
+    return time.perf_counter() - started
+
+
+def passes_until_done(deps: Deps, clock: FixedClock) -> tuple[int, int, float]:
+    """Passes (the clock moved past each retry's backoff) until nothing is owed: (passes,
+    messages the passes counted as sent, seconds)."""
+    started = time.perf_counter()
+    sent, passes = 0, 0
+    while True:
+        report = tick(deps)
+        passes += 1
+        sent += report.sent
+        if report.failed == 0 or passes == 10:
+            return passes, sent, time.perf_counter() - started
+        clock.advance(timedelta(minutes=2**passes))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", help="a PostgreSQL URL (default: $PMO_TEST_DATABASE_URL)")
+    parser.add_argument(
+        "--throttled-people",
+        type=int,
+        default=150,
+        help="people in the 429 run (150; 0: no such run; each refusal waits a second)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="(bare loop, pass) rounds (3)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+
+    fake = FakeSlack(loopback_port()).start()
+    failures: list[str] = []
+    print(f"people: {PEOPLE}, actions: {PEOPLE * ACTIONS_EACH}, one DM each")
+    try:
+        with databases(args.pg, "fanout") as found:
+            for label, url in found:
+                failures += measure(label, url, fake, args.throttled_people, args.rounds)
+    finally:
+        fake.stop()
+    return summary(failures)
+
+
+def measure(label: str, url: str, fake: FakeSlack, throttled_people: int, rounds: int) -> list[str]:
+    """`rounds` of (bare loop, pass), interleaved so both see the same machine load; the ledger
+    is emptied before each pass so the same 2,000 DMs are owed again."""
+    failures: list[str] = []
+    settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=fake.base_url)
+    deps = replace(build_deps(settings), clock=FixedClock(AT))
+    bare = took = 0.0
+    try:
+        upgrade(deps.db.engine)
+        seed(deps, PEOPLE)
+        bare_loop(deps, fake.base_url)  # warm-up: connections, imports, caches
+        for n in range(rounds):
+            fake.reset()
+            bare += bare_loop(deps, fake.base_url)
+            fake.reset()
+            owe_again(deps)
+            started = time.perf_counter()
+            report = tick(deps)
+            took += time.perf_counter() - started
+            stats = fake.stats()
+            print(f"{label} pass {n + 1}: {report.summary()}; at the fake: {_counts(stats)}")
+            if (report.sent, stats["keys"], stats["keys_twice"]) != (PEOPLE, PEOPLE, 0):
+                failures.append(f"{label} pass {n + 1}: {_counts(stats)}")
+    finally:
+        deps.db.dispose()
+    bare_rate, tick_rate = rounds * PEOPLE / bare, rounds * PEOPLE / took
+    ratio = tick_rate / bare_rate
+    print(f"{label} bare WebClient loop: {bare_rate:,.0f} messages/s ({bare / rounds:.2f} s a run)")
+    print(f"{label} scheduler pass: {tick_rate:,.0f} messages/s ({took / rounds:.2f} s a pass)")
+    print(f"{label} ratio pass/bare loop: {ratio:.2f} (bar: >= {MIN_RATIO})")
+    if ratio < MIN_RATIO:
+        failures.append(f"{label} pass at {ratio:.2f} of the bare loop")
+    if label == "sqlite" and throttled_people:
+        failures += throttled(url, fake, throttled_people, settings)
+    return failures
+
+
+def throttled(url: str, fake: FakeSlack, people: int, settings: Settings) -> list[str]:
+    """On a fresh database of `people`: one post in three refused with 429 + Retry-After: 1."""
+    fresh = url.replace("bench.db", "throttled.db")
+    clock = FixedClock(AT)
+    deps = replace(build_deps(replace(settings, database_url=fresh)), clock=clock)
+    try:
+        upgrade(deps.db.engine)
+        seed(deps, people)
+        fake.reset(throttle_every=3)
+        passes, sent, took = passes_until_done(deps, clock)
+        stats = fake.stats()
+    finally:
+        deps.db.dispose()
+        fake.reset()
+    print(
+        f"throttled (1 post in 3 answered 429, Retry-After: 1), {people} people: {passes} "
+        f"pass(es), {took:.1f} s, {stats['throttled']} refused; {_counts(stats)}"
+    )
+    expected = (people, people, 0, people, 0)
+    found = (sent, stats["keys"], stats["keys_twice"], stats["channels"], stats["channels_twice"])
+    return [] if found == expected else [f"throttled run: {_counts(stats)}, sent {sent}"]
+
+
+def _counts(stats: dict[str, Any]) -> str:
+    return (
+        f"{stats['posts_ok']} posts, {stats['keys']} delivery keys "
+        f"({stats['keys_twice']} twice), {stats['channels']} DMs ({stats['channels_twice']} twice)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
