@@ -45,6 +45,10 @@ COMMANDS = [
     ("/pmo", "reminders"), ("/pmo", "reminders off project:apollo"), ("/pmo", "holiday list"),
     ("/pmo", "holiday add 2026-12-24 all"), ("/pmo", "away friday"), ("/pmo", "help"),
     ("/standup", "report"), ("/standup", "now"), ("/standup", "help"), ("/standup", "off"),
+    ("/pmo", "digest"), ("/pmo", "digest preview project:apollo"),
+    ("/pmo", "digest now project:apollo"), ("/pmo", "digest schedule monday 09:00 project:apollo"),
+    ("/pmo", "digest off project:apollo"), ("/pmo", "digest mentions on project:apollo"),
+    ("/pmo", "digest preview"), ("/pmo", "digest now"),
 ]  # fmt: skip
 
 
