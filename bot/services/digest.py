@@ -6,11 +6,18 @@ use-case is one transaction scoped by the actor's workspace.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from bot.deps import Deps
-from bot.digest_domain import DAY_NAMES, WEEK_DAYS, Digest, DigestSettings, DigestSettingsChange
+from bot.digest_domain import (
+    DAY_NAMES,
+    WEEK_DAYS,
+    Digest,
+    DigestSettings,
+    DigestSettingsChange,
+    next_weekly_moment,
+    weekly_moment,
+)
 from bot.domain import Actor
 from bot.errors import UserError
 from bot.services.digest_content import compose
@@ -22,22 +29,14 @@ from storage.repositories import workspaces
 def moment_on_or_before(project: Project, now: datetime) -> datetime:
     """The latest scheduled moment of the project's digest at or before `now` (aware, in the
     project's zone; its date is the digest's local day)."""
-    zone = ZoneInfo(project.timezone)
-    local = now.astimezone(zone)
-    day = local.date() - timedelta(days=(local.weekday() - project.digest_day) % WEEK_DAYS)
     at = time.fromisoformat(project.digest_time)
-    moment = datetime.combine(day, at, tzinfo=zone)
-    if moment > now:
-        moment = datetime.combine(day - timedelta(days=WEEK_DAYS), at, tzinfo=zone)
-    return moment
+    return weekly_moment(project.digest_day, at, project.timezone, now)
 
 
 def next_moment(project: Project, now: datetime) -> datetime:
     """The first scheduled moment after `now`."""
-    zone = ZoneInfo(project.timezone)
-    last = moment_on_or_before(project, now).date()
     at = time.fromisoformat(project.digest_time)
-    return datetime.combine(last + timedelta(days=WEEK_DAYS), at, tzinfo=zone)
+    return next_weekly_moment(project.digest_day, at, project.timezone, now)
 
 
 def settings_of(project: Project, now: datetime) -> DigestSettings:
