@@ -84,8 +84,8 @@ def compose(session: Session, project: Project, team_id: str, ends_at: datetime)
         local_day=local_day,
         mentions=project.digest_mentions,
         names={},
-        rag=_entry(rag),
-        last_week=_entry(last_week),
+        rag=status_entry(rag),
+        last_week=status_entry(last_week),
         risks_opened=listed(risks_opened, opened),
         risks_closed=listed(risks_closed, closed),
         top_risks=listed(top, open_risks),
@@ -106,7 +106,7 @@ def compose(session: Session, project: Project, team_id: str, ends_at: datetime)
     return replace(digest, names=digests.display_names(session, ws, _people(digest)))
 
 
-def _entry(update: StatusUpdate | None) -> StatusEntry | None:
+def status_entry(update: StatusUpdate | None) -> StatusEntry | None:
     if update is None:
         return None
     return StatusEntry(Rag(update.rag), update.reason, update.author_id, update.created_at)
@@ -124,9 +124,9 @@ def _overdue(
     )
     counts: dict[str | None, int] = defaultdict(int)
     todays: dict[str | None, date] = {}
-    for _, owner, today, late in in_owner_zones(groups, ends_at, {project.id: project.timezone}):
+    for _, owner, today, count in in_owner_zones(groups, ends_at, {project.id: project.timezone}):
         todays[owner] = today
-        counts[owner] += late
+        counts[owner] += count
     late = {owner: count for owner, count in counts.items() if count}
     ranked = sorted(late, key=lambda owner: (-late[owner], owner or ""))[:OVERDUE_OWNERS]
     firsts = digests.overdue_firsts(

@@ -17,6 +17,7 @@ from bot.domain import (
     Due,
     EscalationDue,
     Item,
+    PortfolioDue,
     ProjectSection,
     ReminderDue,
     StandupPromptDue,
@@ -25,6 +26,7 @@ from bot.domain import (
 from handlers.blocks.controls import item_controls
 from handlers.blocks.digest import render_digest_due
 from handlers.blocks.items import summary_line
+from handlers.blocks.portfolio_digest import render_portfolio_due
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.standup_prompts import render_prompt, render_summary
 from handlers.blocks.text import Viewer, escape, mention, plural
@@ -51,6 +53,8 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_summary(due)
     if isinstance(due, DigestDue):
         return render_digest_due(due)
+    if isinstance(due, PortfolioDue):
+        return render_portfolio_due(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))
 
 
