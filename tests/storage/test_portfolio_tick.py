@@ -1,0 +1,132 @@
+"""Weekly portfolio digests through real scheduler passes (SQLite and PostgreSQL): once per
+channel and week, caught up within 24 hours, dropped after, stopped by `off`, never sent to an
+uninstalled workspace, described by a dry run."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from bot.clock import FixedClock
+from bot.deps import Deps
+from bot.services import portfolio
+from bot.services.tick import TickReport, run_tick
+from handlers.blocks.reminders import render_due
+from storage.models import Delivery, WorkerMark, Workspace
+from tests.support.fakes import RecordingGateway
+from tests.support.portfolio_seed import SEEDED, actor, seed_portfolio
+
+FRIDAY = datetime(2026, 11, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
+KEY = "portfolio:T0001:C0PMO:2026-11-27"
+
+
+@pytest.fixture
+def weekly(any_deps: Deps, clock: FixedClock) -> None:
+    """Five projects, and their portfolio set for #pmo-office on Fridays at 16:00 London."""
+    seed_portfolio(any_deps, clock)
+    clock.set(SEEDED)
+    portfolio.set_portfolio_digest(any_deps, actor("C0APOLLO"), "C0PMO", 4, time(16, 0))
+
+
+def run(deps: Deps, clock: FixedClock, when: datetime, **options: Any) -> TickReport:
+    clock.set(when)
+    return run_tick(deps, render_due, worker="w1", **options)
+
+
+def sends(gateway: RecordingGateway) -> list[dict[str, Any]]:
+    return [p for p in gateway.posts if str(p.get("key", "")).startswith("portfolio:")]
+
+
+def ledger(deps: Deps) -> dict[str, str]:
+    with deps.db.read() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.kind == "portfolio"))
+        return {row.key: row.status for row in rows}
+
+
+def last_pass_at(deps: Deps, when: datetime) -> None:
+    with deps.db.write() as session:
+        session.execute(insert(WorkerMark).values(name="tick", at=when))
+
+
+@pytest.mark.usefixtures("weekly")
+def test_the_portfolio_goes_out_once_a_week(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    run(any_deps, clock, FRIDAY - timedelta(minutes=1))
+    assert sends(gateway) == []
+    run(any_deps, clock, FRIDAY)
+    [sent] = sends(gateway)
+    assert (sent["key"], sent["channel"]) == (KEY, "C0PMO")
+    assert sent["text"] == "Weekly portfolio — Fri 27 Nov: 5 projects, 2 red"
+    run(any_deps, clock, FRIDAY + timedelta(minutes=1))
+    run(any_deps, clock, FRIDAY + timedelta(hours=3))
+    assert len(sends(gateway)) == 1
+    assert ledger(any_deps) == {KEY: "sent"}
+
+    run(any_deps, clock, FRIDAY + timedelta(days=7))
+    assert [s["key"] for s in sends(gateway)] == [KEY, "portfolio:T0001:C0PMO:2026-12-04"]
+
+
+@pytest.mark.usefixtures("weekly")
+def test_one_missed_while_down_goes_out_once_within_24_hours(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    last_pass_at(any_deps, FRIDAY - timedelta(hours=1))
+    run(any_deps, clock, FRIDAY + timedelta(hours=23))
+    run(any_deps, clock, FRIDAY + timedelta(hours=23, minutes=1))
+    assert [s["key"] for s in sends(gateway)] == [KEY]
+
+
+@pytest.mark.usefixtures("weekly")
+def test_one_more_than_24_hours_late_is_dropped_with_a_log_line(
+    any_deps: Deps,
+    gateway: RecordingGateway,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    last_pass_at(any_deps, FRIDAY - timedelta(hours=1))
+    with caplog.at_level(logging.INFO, logger="pmo_bot.tick"):
+        run(any_deps, clock, FRIDAY + timedelta(hours=25))
+        run(any_deps, clock, FRIDAY + timedelta(hours=25, minutes=1))
+    assert sends(gateway) == []
+    dropped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dropped portf")]
+    assert dropped == [f"dropped {KEY}: more than 24 hours late, as no worker ran"]
+
+
+@pytest.mark.usefixtures("weekly")
+def test_off_stops_it(any_deps: Deps, gateway: RecordingGateway, clock: FixedClock) -> None:
+    clock.set(FRIDAY - timedelta(hours=1))
+    portfolio.stop_portfolio_digest(any_deps, actor("C0APOLLO"), "C0PMO")
+    run(any_deps, clock, FRIDAY)
+    run(any_deps, clock, FRIDAY + timedelta(days=7))
+    assert sends(gateway) == []
+    assert ledger(any_deps) == {}
+
+
+@pytest.mark.usefixtures("weekly")
+def test_nothing_goes_to_an_uninstalled_workspace(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    with any_deps.db.write() as session:
+        session.execute(update(Workspace).values(uninstalled_at=FRIDAY - timedelta(days=1)))
+    run(any_deps, clock, FRIDAY)
+    run(any_deps, clock, FRIDAY + timedelta(minutes=5))
+    assert sends(gateway) == []
+    assert ledger(any_deps) == {KEY: "dropped"}
+
+
+@pytest.mark.usefixtures("weekly")
+def test_a_dry_run_describes_it_and_sends_nothing(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    report = run(any_deps, clock, FRIDAY, dry_run=True)
+    [line] = [line for line in report.lines if line.startswith(f"would send {KEY}")]
+    assert line.startswith(f"would send {KEY} — post in C0PMO\n")
+    assert "Weekly portfolio — Fri 27 Nov" in line
+    assert gateway.posts == []
+    assert ledger(any_deps) == {}
