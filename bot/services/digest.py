@@ -82,11 +82,10 @@ def change_digest(
         if enabled is not None and enabled != project.digest_on:
             changes["digest"] = [_on_off(project.digest_on), _on_off(enabled)]
             project.digest_on = enabled
-        if day is not None and day != project.digest_day:
-            changes["day"] = [DAY_NAMES[project.digest_day], DAY_NAMES[day]]
+        changes |= weekly_changes(project.digest_day, project.digest_time, day, at)
+        if day is not None:
             project.digest_day = day
-        if at is not None and at.strftime("%H:%M") != project.digest_time:
-            changes["time"] = [project.digest_time, at.strftime("%H:%M")]
+        if at is not None:
             project.digest_time = at.strftime("%H:%M")
         if mentions is not None and mentions != project.digest_mentions:
             changes["mentions"] = [_on_off(project.digest_mentions), _on_off(mentions)]
@@ -101,6 +100,19 @@ def digest_now(deps: Deps, actor: Actor, project_slug: str | None) -> Digest:
         ws = known_workspace(session, actor)
         project = project_for(session, ws, actor, project_slug)
         return compose(session, project, actor.team_id, deps.clock.now())
+
+
+def weekly_changes(
+    day_now: int, time_now: str, day: int | None, at: time | None
+) -> dict[str, list[str]]:
+    """What moving a weekly send from `day_now` at `time_now` ("HH:MM") to `day` and `at`
+    (None: kept) changes, as [old, new] shown to people (`day`, `time`)."""
+    changes: dict[str, list[str]] = {}
+    if day is not None and day != day_now:
+        changes["day"] = [DAY_NAMES[day_now], DAY_NAMES[day]]
+    if at is not None and at.strftime("%H:%M") != time_now:
+        changes["time"] = [time_now, at.strftime("%H:%M")]
+    return changes
 
 
 def _on_off(enabled: bool) -> str:

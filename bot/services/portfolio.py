@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.digest_domain import DAY_NAMES, WEEK_DAYS, next_weekly_moment
+from bot.digest_domain import WEEK_DAYS, next_weekly_moment
 from bot.domain import Actor, PortfolioRow, Rag, ScoreBand
 from bot.errors import NotFound, UserError
 from bot.portfolio_domain import (
@@ -25,6 +25,7 @@ from bot.portfolio_domain import (
     PortfolioDigestChange,
     PortfolioDigestSettings,
 )
+from bot.services.digest import weekly_changes
 from bot.services.digest_content import in_owner_zones, overdue_window, status_entry
 from bot.services.scope import project_ref, workspace_id
 from storage.models import PortfolioDigest
@@ -139,12 +140,10 @@ def set_portfolio_digest(
 def _change(
     digest: PortfolioDigest, actor: Actor, day: int | None, at: time | None
 ) -> dict[str, list[str]]:
-    changes: dict[str, list[str]] = {}
-    if day is not None and day != digest.day:
-        changes["day"] = [DAY_NAMES[digest.day], DAY_NAMES[day]]
+    changes = weekly_changes(digest.day, digest.time, day, at)
+    if day is not None:
         digest.day = day
-    if at is not None and at.strftime("%H:%M") != digest.time:
-        changes["time"] = [digest.time, at.strftime("%H:%M")]
+    if at is not None:
         digest.time = at.strftime("%H:%M")
     if (day is not None or at is not None) and actor.timezone != digest.timezone:
         changes["zone"] = [digest.timezone, actor.timezone]  # the time given is the caller's

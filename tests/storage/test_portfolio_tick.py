@@ -4,21 +4,22 @@ uninstalled workspace, described by a dry run."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import update
 
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.services import portfolio
 from bot.services.tick import TickReport, run_tick
 from handlers.blocks.reminders import render_due
-from storage.models import Delivery, WorkerMark, Workspace
+from storage.models import Workspace
 from tests.support.fakes import RecordingGateway
+from tests.support.ledger import ledger as ledger_of
+from tests.support.ledger import passes_after_a_stop
 from tests.support.portfolio_seed import SEEDED, actor, seed_portfolio
 
 FRIDAY = datetime(2026, 11, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -43,14 +44,7 @@ def sends(gateway: RecordingGateway) -> list[dict[str, Any]]:
 
 
 def ledger(deps: Deps) -> dict[str, str]:
-    with deps.db.read() as session:
-        rows = session.scalars(select(Delivery).where(Delivery.kind == "portfolio"))
-        return {row.key: row.status for row in rows}
-
-
-def last_pass_at(deps: Deps, when: datetime) -> None:
-    with deps.db.write() as session:
-        session.execute(insert(WorkerMark).values(name="tick", at=when))
+    return ledger_of(deps, "portfolio")
 
 
 @pytest.mark.usefixtures("weekly")
@@ -74,12 +68,16 @@ def test_the_portfolio_goes_out_once_a_week(
 
 @pytest.mark.usefixtures("weekly")
 def test_one_missed_while_down_goes_out_once_within_24_hours(
-    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+    any_deps: Deps,
+    gateway: RecordingGateway,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    last_pass_at(any_deps, FRIDAY - timedelta(hours=1))
-    run(any_deps, clock, FRIDAY + timedelta(hours=23))
-    run(any_deps, clock, FRIDAY + timedelta(hours=23, minutes=1))
+    dropped = passes_after_a_stop(
+        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, timedelta(hours=23), caplog
+    )
     assert [s["key"] for s in sends(gateway)] == [KEY]
+    assert dropped == []
 
 
 @pytest.mark.usefixtures("weekly")
@@ -89,13 +87,12 @@ def test_one_more_than_24_hours_late_is_dropped_with_a_log_line(
     clock: FixedClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    last_pass_at(any_deps, FRIDAY - timedelta(hours=1))
-    with caplog.at_level(logging.INFO, logger="pmo_bot.tick"):
-        run(any_deps, clock, FRIDAY + timedelta(hours=25))
-        run(any_deps, clock, FRIDAY + timedelta(hours=25, minutes=1))
+    dropped = passes_after_a_stop(
+        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, timedelta(hours=25), caplog
+    )
     assert sends(gateway) == []
-    dropped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dropped portf")]
-    assert dropped == [f"dropped {KEY}: more than 24 hours late, as no worker ran"]
+    mine = [line for line in dropped if "portfolio:" in line]  # the projects' digests drop too
+    assert mine == [f"dropped {KEY}: more than 24 hours late, as no worker ran"]
 
 
 @pytest.mark.usefixtures("weekly")

@@ -42,7 +42,7 @@ def due(rows: tuple[PortfolioRow, ...]) -> PortfolioDue:
 
 
 def as_reply(drawn: tuple[str, list[dict[str, object]]]) -> Reply:
-    return Reply(drawn[0], drawn[1])  # type: ignore[arg-type]
+    return Reply(drawn[0], drawn[1])
 
 
 def test_the_weekly_digest_is_the_portfolio_under_a_dated_header() -> None:
