@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext
@@ -16,9 +16,11 @@ import handlers
 from bot.config import INSTALL_PATH, OAUTH_REDIRECT_PATH, Settings
 from bot.deps import Deps
 from bot.installations import REFRESH_MINUTES, STATE_SECONDS, Installations
+from bot.logs import ContextExecutor
 from bot.manifest import BOT_SCOPES
 from bot.slack import WebApiGateway, make_web_client
 from handlers.install_pages import install_failed, install_succeeded
+from handlers.log_fields import with_log_fields
 
 T = TypeVar("T")
 
@@ -35,7 +37,7 @@ def create_app(
             authorize=_offline_authorize,
             request_verification_enabled=False,
             process_before_response=True,
-            listener_executor=listener_executor or InlineExecutor(),
+            listener_executor=ContextExecutor(listener_executor or InlineExecutor()),
         )
     elif deps.installations is not None:
         app = App(
@@ -44,17 +46,23 @@ def create_app(
             oauth_settings=oauth_settings(deps.settings, deps.installations),
             installation_store_bot_only=True,
             process_before_response=True,
-            logger=_bolt_logger(settings.log_level),
-            listener_executor=listener_executor,
+            logger=_bolt_logger(),
+            listener_executor=ContextExecutor(
+                listener_executor or ThreadPoolExecutor(max_workers=10)
+            ),
         )
     else:
         app = App(
             signing_secret=settings.slack_signing_secret,
             client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
             process_before_response=True,
-            logger=_bolt_logger(settings.log_level),
-            listener_executor=listener_executor,  # None: Bolt's own thread pool
+            logger=_bolt_logger(),
+            # Bolt's default pool, or the caller's; lazy listeners keep the request's log context.
+            listener_executor=ContextExecutor(
+                listener_executor or ThreadPoolExecutor(max_workers=10)
+            ),
         )
+    app.use(with_log_fields)
     app.use(_attach(deps))
     handlers.register(app)
     return app
@@ -79,11 +87,11 @@ class _NoTokenNotice(logging.Filter):
         return "will be unused" not in record.getMessage()
 
 
-def _bolt_logger(level: str) -> logging.Logger:
-    """Bolt's base logger: quiet below WARNING, since at INFO Bolt logs whole request bodies
-    (people's text) when a signature fails."""
+def _bolt_logger() -> logging.Logger:
+    """Bolt's base logger: quiet below WARNING whatever LOG_LEVEL says, since at INFO Bolt logs
+    whole request bodies (people's text) when a signature fails, and at DEBUG every body."""
     logger = logging.getLogger("pmo_bot.bolt")
-    logger.setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    logger.setLevel(logging.WARNING)
     if not logger.filters:
         logger.addFilter(_NoTokenNotice())
     return logger
@@ -109,7 +117,7 @@ def oauth_settings(settings: Settings, installations: Installations) -> OAuthSet
         token_rotation_expiration_minutes=REFRESH_MINUTES,
         state_store=installations.states,
         state_expiration_seconds=STATE_SECONDS,
-        logger=_bolt_logger(settings.log_level),
+        logger=_bolt_logger(),
     )
 
 

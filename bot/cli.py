@@ -1,4 +1,5 @@
-"""`pmo-bot` serve | worker | tick | shell | migrate | manifest; bare: serve, or the shell."""
+"""`pmo-bot` serve | worker | tick | shell | migrate | manifest | export | import; bare: serve,
+or the shell."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dotenv import load_dotenv
 from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
+from bot.logs import configure_logging
 from storage.db import make_engine
 from storage.schema import SchemaOutOfDate, ensure_current, upgrade
 
@@ -34,11 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"pmo-bot: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)  # at DEBUG it logs message bodies
     if settings.log_level != "DEBUG":  # our own lines say what each pass and migration did
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -53,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(settings)
         if command == "tick":
             return _tick(settings, args)
+        if command in ("export", "import"):
+            from bot.bundle_cli import run_bundle_command
+
+            return run_bundle_command(settings, args)
         return _shell(settings, args)
     except SchemaOutOfDate as error:
         print(f"pmo-bot: {error}", file=sys.stderr)
@@ -85,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send nothing"
     )
+    from bot.bundle_cli import add_bundle_commands
+
+    add_bundle_commands(sub)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (api.slack.com/apps)")
     manifest.add_argument("--format", choices=("yaml", "json"), default="yaml")
     manifest.add_argument(
@@ -129,7 +135,8 @@ def _manifest(args: argparse.Namespace) -> int:
 def _migrate(settings: Settings) -> int:
     with _engine(settings) as engine:
         upgrade(engine)
-    print("pmo-bot: database schema is up to date")
+        where = engine.url.render_as_string(hide_password=True)  # DATABASE_URL may be unset
+    print(f"pmo-bot: database schema is up to date ({where})")
     return 0
 
 

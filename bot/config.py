@@ -33,6 +33,7 @@ class Settings:
     web_concurrency: int = 2
     tick_seconds: int = 60
     log_level: str = "INFO"
+    log_format: str = "logfmt"  # or "json": one JSON object a line
     db_pool_size: int = 5
     send_rate: int = 20  # scheduled messages a second, at most, per worker
 
@@ -80,6 +81,7 @@ class Settings:
             web_concurrency=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
             tick_seconds=_int(env, "PMO_TICK_SECONDS", 60, 1, 3600),
             log_level=(text("LOG_LEVEL") or "INFO").upper(),
+            log_format=_choice(env, "LOG_FORMAT", ("logfmt", "json")),
             db_pool_size=_int(env, "PMO_DB_POOL_SIZE", 5, 1, 100),
             send_rate=_int(env, "PMO_SEND_RATE", 20, 0, 1000),
         )
@@ -98,6 +100,13 @@ def _scopes(raw: str | None) -> tuple[str, ...] | None:
     """`SLACK_SCOPES=commands,chat:write,…` (commas or spaces between)."""
     scopes = tuple(scope for scope in (raw or "").replace(",", " ").split() if scope)
     return scopes or None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
 
 
 def _normalise_db_url(url: str) -> str:

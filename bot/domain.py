@@ -509,7 +509,33 @@ class PortfolioDue:
         return self.channel_id
 
 
-Due = ReminderDue | EscalationDue | StandupPromptDue | StandupSummaryDue | DigestDue | PortfolioDue
+@dataclass(frozen=True)
+class ChannelLostDue:
+    """The one DM telling whoever set a channel up that the bot can no longer post there."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    user_id: str
+    channel_id: str
+    local_day: date
+    error: str  # Slack's word for it: not_in_channel, channel_not_found, is_archived
+    project_name: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.user_id
+
+
+Due = (
+    ReminderDue
+    | EscalationDue
+    | StandupPromptDue
+    | StandupSummaryDue
+    | DigestDue
+    | PortfolioDue
+    | ChannelLostDue
+)
 
 
 # -- standup settings and reports (`/standup`) ---------------------------------------------------

@@ -35,6 +35,8 @@ PERMANENT_ERRORS = frozenset(
         "no_text",
     }
 )
+# The channel is closed to the bot (removed, deleted, archived): its project's owner is told.
+CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 MEMBER_PAGE_SIZE = 1000  # conversations.members' largest page as Slack advises it
 MEMBER_PAGES_MAX = 100  # a channel of 100,000 people; a cursor that never ends stops here
 DELIVERY_EVENT = "pmo_delivery"  # message metadata type: marks a scheduled send by its key
@@ -46,10 +48,17 @@ class SendResult:
     channel: str | None = None
     ts: str | None = None
     error: str | None = None
+    # The request may have reached Slack though no answer came back (a timeout, a dropped
+    # connection, a 5xx): the message may be posted, so look for it before sending again.
+    uncertain: bool = False
 
     @property
     def retryable(self) -> bool:
         return not self.ok and self.error not in PERMANENT_ERRORS
+
+    @property
+    def channel_gone(self) -> bool:
+        return not self.ok and self.error in CHANNEL_GONE_ERRORS
 
 
 @dataclass(frozen=True)
@@ -166,12 +175,12 @@ class InstalledGateways:
             return cached[1]
 
 
-def make_web_client(token: str | None, base_url: str) -> WebClient:
+def make_web_client(token: str | None, base_url: str, *, timeout: float = 10) -> WebClient:
     """A WebClient that waits out 429s (Retry-After) and retries dropped connections."""
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=10,
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes any number of seconds
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
@@ -279,12 +288,14 @@ class WebApiGateway:
                 channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
             )
         except SlackApiError as error:
-            code = str(error.response.get("error") or error.response.status_code)
-            log.warning("send %s to %s refused: %s", key, channel, code)
-            return SendResult(ok=False, error=code)
+            status = error.response.status_code
+            code = str(error.response.get("error") or status)
+            log.warning("send %s to %s refused: %s (HTTP %s)", key, channel, code, status)
+            return SendResult(ok=False, error=code, uncertain=status >= 500)
         except OSError as error:
-            log.warning("send %s to %s failed: %s", key, channel, error)
-            return SendResult(ok=False, error=type(error).__name__)
+            log.warning("send %s to %s failed: %r", key, channel, error)
+            never_arrived = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
+            return SendResult(ok=False, error=type(error).__name__, uncertain=not never_arrived)
         return SendResult(ok=True, channel=response.get("channel"), ts=response.get("ts"))
 
     def channel_members(self, channel: str) -> list[str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.app import create_app
 from bot.config import Settings
 from bot.deps import Deps, build_deps
+from bot.logs import install, log_context, slack_request_id
 from storage.schema import SchemaState, schema_state
 
 if TYPE_CHECKING:
@@ -29,6 +31,22 @@ class WebApp:
         self.slack = SlackRequestHandler(create_app(deps, listener_executor=listener_executor))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            return self._dispatch(environ, start_response)
+        started, statuses = time.monotonic(), list[str]()
+
+        def recording(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            statuses.append(status.split(" ", 1)[0])
+            return start_response(status, headers, *rest)
+
+        with log_context(request_id=_request_id(environ)):  # the middleware adds team, command
+            answer = self._dispatch(environ, recording)
+            elapsed = round((time.monotonic() - started) * 1000)
+            status = statuses[-1] if statuses else "-"
+            log.info("slack request", extra={"status": status, "duration_ms": elapsed})
+            return answer
+
+    def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             status, body = self.health()
             payload = json.dumps(body).encode()
@@ -53,9 +71,24 @@ class WebApp:
         return "200 OK", {"status": "ok", "database": "ok", "schema": "current"}
 
 
+def _request_id(environ: WSGIEnvironment) -> str:
+    return slack_request_id(
+        environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE")
+    )
+
+
 def serve_http(settings: Settings) -> None:
     """Run gunicorn in-process with WEB_CONCURRENCY workers, each building its own deps."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
+
+    class StructuredLogger(Logger):  # type: ignore[misc]
+        """gunicorn's own lines (booting, workers, signals) in our format too."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                install(handler, settings.log_format)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -68,6 +101,7 @@ def serve_http(settings: Settings) -> None:
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
+                "logger_class": StructuredLogger,
             }
             if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 27: no shared socket
                 options["control_socket_disable"] = True

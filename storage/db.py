@@ -6,12 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///pmo-bot.db"
+# Seconds to reach PostgreSQL before giving up: Slack wants its answer within three, and a
+# server that does not answer at all (a network partition) would otherwise hold a request
+# for the operating system's TCP timeout, minutes. A `connect_timeout` in the URL wins.
+CONNECT_TIMEOUT = 2
 _WRITE = "pmo_write"
 
 
@@ -19,16 +23,25 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached or was busy for too long; retrying later may work."""
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
-    """An engine for `url`; nothing connects until first use."""
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout: float = 30
+) -> Engine:
+    """An engine for `url`; nothing connects until first use. `busy_timeout`: how long a SQLite
+    writer waits for the lock before the person is asked to try again."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(
-            parsed, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size
-        )
+        sqlite_args = {"timeout": busy_timeout, "check_same_thread": False}
+        engine = create_engine(parsed, connect_args=sqlite_args, pool_size=pool_size)
         _tune_sqlite(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(
+        parsed,
+        connect_args=timeout,
+        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -82,6 +95,18 @@ class Database:
             if _is_transient(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction that sees one moment throughout (a backup's many queries):
+        REPEATABLE READ on PostgreSQL; a SQLite read transaction already is one."""
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with Session(conn) as session, session.begin():
+                if self.engine.dialect.name == "postgresql":
+                    session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
 
     def ping(self) -> None:
         with self.read() as session:

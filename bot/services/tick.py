@@ -4,13 +4,17 @@ Exactly once: a send happens only after its row was inserted under a unique key 
 (`INSERT … ON CONFLICT DO NOTHING RETURNING`), so a second worker or a restart cannot send it
 again. A failed send is retried on later passes with backoff while its day lasts; a send cut
 short by a crash (the row still `sending`) is settled by looking for the message itself, which
-carries its key in Slack's message metadata, before anything is sent again.
+carries its key in Slack's message metadata, before anything is sent again. A send whose
+answer never came back (a timeout, a dropped connection, a 5xx) may have been posted all the
+same, so its retry looks for the message first too. A channel that refuses the bot for good
+(removed, deleted, archived) is not retried: its owner is told once (bot.services.channel_lost).
 """
 
 from __future__ import annotations
 
 import logging
 import time as clock_time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
@@ -20,6 +24,7 @@ from bot.deps import Deps
 from bot.digest_domain import PARENT, ChartFile
 from bot.domain import DigestDue, Due, ReminderDue
 from bot.services import schedule
+from bot.services.channel_lost import channel_lost_dues
 from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
@@ -37,6 +42,7 @@ STALE_AFTER = timedelta(minutes=10)  # a `sending` row this old was left by a st
 FLUSH_SECONDS = 5.0  # record outcomes at least this often during a long pass
 MAX_BACKOFF = timedelta(minutes=30)
 MARK = "tick"
+UNSURE = "unsure: "  # last_error prefix: the failed send may have reached Slack all the same
 
 
 class Renderer(Protocol):
@@ -72,6 +78,7 @@ class TickReport:
     quiet: int = 0
     missed: int = 0
     lines: list[str] = field(default_factory=list)
+    sent_by_kind: Counter[str] = field(default_factory=Counter)  # reminder, escalation, standup…
 
     def summary(self) -> str:
         return (
@@ -79,6 +86,22 @@ class TickReport:
             f"already done {self.already}, settled {self.settled}, waiting {self.waiting}, "
             f"quiet {self.quiet}, missed while down {self.missed}"
         )
+
+    def fields(self) -> dict[str, int]:
+        """The counts as log fields: `sent=3 skipped=2 … sent_reminder=2 sent_escalation=1`."""
+        counts = {
+            "due": self.due,
+            "sent": self.sent,
+            "skipped": self.already + self.quiet + self.waiting,
+            "already": self.already,
+            "quiet": self.quiet,
+            "waiting": self.waiting,
+            "failed": self.failed,
+            "dropped": self.dropped,
+            "settled": self.settled,
+            "missed": self.missed,
+        }
+        return counts | {f"sent_{kind}": n for kind, n in sorted(self.sent_by_kind.items())}
 
 
 def run_tick(
@@ -93,6 +116,7 @@ def run_tick(
     """One pass; a dry run reports what it would send (as `describe` draws it) and sends
     nothing, records nothing."""
     now = deps.clock.now()
+    started = clock_time.monotonic()
     senders = Senders(deps)
     snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
@@ -102,6 +126,7 @@ def run_tick(
     dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
     dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
+    dues |= channel_lost_dues(deps, now)
     dues = senders.keep(dues)
     report.due = len(dues)
     if dry_run:
@@ -121,12 +146,19 @@ def run_tick(
     if any(getattr(due, "part", None) == PARENT for due in dues.values()):
         # A digest's replies need its parent's ts: those of parents posted just now go now.
         replies = digest_dues(deps, now, snapshot.last_pass)
-        replies = {key: due for key, due in replies.items() if key not in dues}
+        replies = senders.keep({key: due for key, due in replies.items() if key not in dues})
         report.due += len(replies)
         _claim_and_send(deps, sender, replies, set(), worker)
+    if sender.channels_lost:  # tell the owners now rather than a pass later
+        notices = channel_lost_dues(deps, now)
+        notices = senders.keep({key: due for key, due in notices.items() if key not in dues})
+        report.due += len(notices)
+        _claim_and_send(deps, sender, notices, set(), worker)
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
-    log.info("pass at %s: %s", now.isoformat(timespec="seconds"), report.summary())
+    duration_ms = round((clock_time.monotonic() - started) * 1000)
+    extra = {"worker": worker, "pass_at": now.isoformat(timespec="seconds"), **report.fields()}
+    log.info("scheduler pass done", extra=extra | {"duration_ms": duration_ms})
     return report
 
 
@@ -304,6 +336,7 @@ class _Sender:
         self.now, self.pacer, self.report = now, pacer, report
         self.outcomes: list[dict[str, Any]] = []
         self.flushed_at = clock_time.monotonic()
+        self.channels_lost = False
 
     def send_new(self, dues: Sequence[Due], ids: dict[str, int]) -> None:
         for due in dues:
@@ -317,7 +350,31 @@ class _Sender:
                 self.report.dropped += 1
                 log.info("dropped %s on retry: no longer due", row.key)
                 continue
+            if (row.last_error or "").startswith(UNSURE) and self._settled(row, due.team_id):
+                continue
             self._send(row.id, due, attempts=row.attempts)
+
+    def _settled(self, row: Delivery, team_id: str) -> bool:
+        """Whether the last attempt, whose answer never came, reached Slack after all (then
+        it is recorded as sent), or Slack can't say yet (then it waits for a later pass)."""
+        slack = self.senders.for_team(team_id)
+        if slack is None:
+            return False  # uninstalled since: the send itself is refused and dropped
+        try:
+            found = slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+        except LookupError as error:
+            log.warning("cannot tell whether %s went out: %s; asking again later", row.key, error)
+            self._record(row.id, status="failed", next_attempt_at=self.now + _backoff(1))
+            self.report.failed += 1
+            return True
+        if found is None:
+            return False
+        self.report.settled += 1
+        log.info("settled %s: the attempt left unanswered had reached Slack", row.key)
+        self._record(
+            row.id, status="sent", sent_at=self.now, channel_id=found.channel, message_ts=found.ts
+        )
+        return True
 
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
         thread = getattr(due, "thread_ts", None)
@@ -347,6 +404,7 @@ class _Sender:
     def _outcome(self, row_id: int, due: Due, result: SendResult, attempts: int) -> None:
         if result.ok:
             self.report.sent += 1
+            self.report.sent_by_kind[due.key.split(":", 1)[0]] += 1
             self._record(
                 row_id,
                 status="sent",
@@ -358,7 +416,7 @@ class _Sender:
             )
         elif result.retryable:
             self.report.failed += 1
-            backoff = min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+            backoff = _backoff(attempts)
             log.warning(
                 "send %s failed (%s), attempt %d; retrying in %s",
                 due.key,
@@ -371,11 +429,21 @@ class _Sender:
                 status="failed",
                 attempts=attempts,
                 next_attempt_at=self.now + backoff,
-                last_error=result.error,
+                last_error=f"{UNSURE}{result.error}" if result.uncertain else result.error,
             )
         else:
             self.report.dropped += 1
-            log.warning("send %s refused for good (%s); dropped", due.key, result.error)
+            if result.channel_gone:
+                self.channels_lost = True
+                log.warning(
+                    "send %s: cannot post in %s (%s); dropped, and whoever set the channel up "
+                    "is told once",
+                    due.key,
+                    due.target,
+                    result.error,
+                )
+            else:
+                log.warning("send %s refused for good (%s); dropped", due.key, result.error)
             self._record(row_id, status="dropped", attempts=attempts, last_error=result.error)
 
     def _record(self, row_id: int, **values: Any) -> None:
@@ -387,6 +455,10 @@ class _Sender:
                 schedules.record_outcomes(session, self.outcomes)
             self.outcomes = []
         self.flushed_at = clock_time.monotonic()
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
 
 
 def _dry_run(

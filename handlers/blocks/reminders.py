@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import (
+    ChannelLostDue,
     DigestDue,
     Due,
     EscalationDue,
@@ -23,6 +24,7 @@ from bot.domain import (
     StandupPromptDue,
     StandupSummaryDue,
 )
+from handlers.blocks.channel_lost import render_channel_lost
 from handlers.blocks.controls import item_controls
 from handlers.blocks.digest import render_digest_due
 from handlers.blocks.items import summary_line
@@ -55,6 +57,8 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_digest_due(due)
     if isinstance(due, PortfolioDue):
         return render_portfolio_due(due)
+    if isinstance(due, ChannelLostDue):
+        return render_channel_lost(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))
 
 

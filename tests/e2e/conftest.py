@@ -14,12 +14,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
-from tests.support.databases import PG_SKIP, postgres_url
+from tests.support.databases import PG_SKIP, postgres_url, scratch_postgres
 from tests.support.http import HttpAnswer
 from tests.support.slack_api import FakeSlackWebAPI, serve_fake_slack
 
@@ -177,24 +174,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = postgres_url()
     if base is None:
         pytest.skip(PG_SKIP)
-    yield from _scratch_postgres(base)
-
-
-def _scratch_postgres(base: str) -> Iterator[str]:
-    """Other tests wipe the shared test database, so this test gets a database of its own,
-    named after it (with our process id, in case two runs overlap) and dropped afterwards."""
-    url = make_url(base)
-    name = f"{url.database}_e2e_{os.getpid()}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(drop)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(drop)
+    yield from scratch_postgres(base, f"e2e_{os.getpid()}")
 
 
 def offline_cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

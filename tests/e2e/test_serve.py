@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage.db import make_engine
 from storage.models import Project, Risk
 from tests.e2e.conftest import SECRET, Server, bot_env, free_port, http, run_cli
+from tests.support.databases import PG_SKIP, postgres_url, scratch_postgres
 from tests.support.http import HttpAnswer
 from tests.support.signing import sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
@@ -119,3 +123,51 @@ def stored_risk_titles(database_url: str) -> list[Any]:
             return list(session.scalars(select(Risk.title)))
     finally:
         engine.dispose()
+
+
+ADDS = 40
+
+
+@pytest.fixture
+def postgres_only_url() -> Iterator[str]:
+    base = postgres_url()
+    if base is None:
+        pytest.skip(PG_SKIP)
+    yield from scratch_postgres(base, f"serve2_{os.getpid()}")
+
+
+@pytest.mark.postgres
+def test_two_serve_processes_share_one_postgres_without_gaps_or_duplicates(
+    postgres_only_url: str,
+    fake: FakeSlackWebAPI,
+    tmp_path: Path,
+    start_server: Callable[[dict[str, str]], Server],
+) -> None:
+    """Two machines' worth of web tier (each WEB_CONCURRENCY=2) behind one load balancer:
+    interleaved signed commands from eight senders get R-1…R-40, each once."""
+    env = bot_env(postgres_only_url, fake, free_port())
+    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+    servers = [start_server(env), start_server(env | {"PORT": str(free_port())})]
+    for server in servers:
+        server.wait_until_healthy()
+    assert "Apollo" in answer_text(send_command(servers[0], "/pmo", "project Apollo"))
+
+    def add(n: int) -> str:
+        answer = send_command(servers[n % 2], "/risk", f"add Risk number {n} impact:high")
+        found: list[str] = re.findall(r"\bR-(\d+)\b", answer_text(answer))
+        return found[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = sorted(int(found) for found in pool.map(add, range(ADDS)))
+
+    assert numbers == list(range(1, ADDS + 1))
+    for server in servers:
+        assert server.stop() == 0
+        assert "Traceback" not in server.log()
+    engine = make_engine(postgres_only_url)
+    try:
+        with Session(engine) as session:
+            stored = sorted(session.scalars(select(Risk.number)))
+    finally:
+        engine.dispose()
+    assert stored == list(range(1, ADDS + 1))

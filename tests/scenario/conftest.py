@@ -194,7 +194,12 @@ def app_deps(sqlite_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) ->
 
 @pytest.fixture
 def slack(app_deps: Deps) -> Iterator[SlackSide]:
+    yield from serve_app(app_deps)
+
+
+def serve_app(deps: Deps) -> Iterator[SlackSide]:
+    """For fixtures: `yield from serve_app(deps)`; teardown waits for the app's lazy work."""
     executor = TrackingExecutor()
-    yield SlackSide(WebApp(app_deps, listener_executor=executor), executor)
+    yield SlackSide(WebApp(deps, listener_executor=executor), executor)
     executor.settle()
     executor.shutdown(wait=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import Engine
 
 from bot.clock import FixedClock
 from handlers import ids
-from storage.models import Action, AuditEvent, Issue, Risk, UserProfile
+from storage.models import Action, AuditEvent, Risk, UserProfile
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.scenario.conftest import SlackSide, count, stored
 from tests.support.http import HttpAnswer
@@ -250,24 +249,6 @@ def test_a_mention_logs_an_action_and_replies_in_the_thread(
     [reply] = fake.calls_to("chat.postMessage")
     assert reply.params["thread_ts"] == "1700000100.000100"
     assert "logged A-1" in reply.params["text"]
-
-
-def test_a_retried_mention_logs_once_in_sequence_and_concurrently(
-    apollo: SlackSide, fake: FakeSlackWebAPI, sqlite_engine: Engine
-) -> None:
-    for retry in (None, 1, 2, 3):
-        mention(apollo, "risk: vendor may slip impact:high", event_id="Ev0SEQ", retry=retry)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(
-            pool.map(
-                lambda r: mention(apollo, "issue: rig down", event_id="Ev0PAR", retry=r),
-                (None, 1, 2, 3),
-            )
-        )
-
-    assert count(sqlite_engine, Risk) == 1
-    assert count(sqlite_engine, Issue) == 1
-    assert len(fake.calls_to("chat.postMessage")) == 2
 
 
 def test_other_mentions_get_help_and_bad_ones_an_explanation(

@@ -15,8 +15,10 @@ from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.services import portfolio
 from bot.services.tick import TickReport, run_tick
+from bot.slack import SendResult
 from handlers.blocks.reminders import render_due
 from storage.models import Workspace
+from tests.conftest import make_deps
 from tests.support.fakes import RecordingGateway
 from tests.support.ledger import ledger as ledger_of
 from tests.support.ledger import passes_after_a_stop
@@ -127,3 +129,38 @@ def test_a_dry_run_describes_it_and_sends_nothing(
     assert "Weekly portfolio — Fri 27 Nov" in line
     assert gateway.posts == []
     assert ledger(any_deps) == {}
+
+
+class ClosedToTheBot(RecordingGateway):
+    """Slack as it answers when the bot is not in #pmo-office."""
+
+    def send(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        key: str,
+        thread_ts: str | None = None,
+    ) -> SendResult:
+        if channel == "C0PMO":
+            self.refused.append((key, "not_in_channel"))
+            return SendResult(ok=False, error="not_in_channel")
+        return super().send(channel, text, blocks, key, thread_ts)
+
+
+@pytest.mark.usefixtures("weekly")
+def test_a_channel_closed_to_the_bot_is_not_retried_and_its_setter_is_told_once(
+    any_deps: Deps, clock: FixedClock
+) -> None:
+    closed = ClosedToTheBot(zones={"U0ALICE": "Europe/London"})
+    deps = make_deps(any_deps.db.engine, clock, closed)
+
+    run(deps, clock, FRIDAY)
+    run(deps, clock, FRIDAY + timedelta(hours=1))
+
+    assert closed.refused == [(KEY, "not_in_channel")]
+    assert ledger(deps) == {KEY: "dropped"}
+    notices = [p for p in closed.posts if str(p.get("key", "")).startswith("channel-lost:")]
+    assert [(p["channel"], p["key"].rsplit(":", 1)[0]) for p in notices] == [
+        ("U0ALICE", "channel-lost:T0001:C0PMO")
+    ]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
 from storage.models import Base
@@ -60,3 +64,20 @@ def require_postgres() -> str:
     if url is None:
         pytest.skip(PG_SKIP)
     return url
+
+
+def scratch_postgres(base: str, suffix: str) -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database of a test's own (other tests wipe the shared one),
+    named `<base name>_<suffix>` and dropped afterwards; yields its URL."""
+    url = make_url(base)
+    name = f"{url.database}_{suffix}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(drop)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(drop)

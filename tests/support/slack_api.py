@@ -56,6 +56,11 @@ class _Fault:
     status: int
     retry_after: int
     error: str | None
+    channel: str | None = None  # only calls with this `channel` param, else any
+    stall: float = 0.0  # answer normally (the call takes effect) but only after this long
+
+    def applies(self, params: Json) -> bool:
+        return self.channel is None or self.channel == params.get("channel")
 
 
 class FakeSlackWebAPI:
@@ -67,6 +72,7 @@ class FakeSlackWebAPI:
         self.violations: list[str] = []
         self.responses: list[ResponsePost] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> bytes sent to the upload_url
+        self.history: dict[str, list[Json]] = defaultdict(list)  # channel -> posted messages
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -146,11 +152,39 @@ class FakeSlackWebAPI:
         status: int = 429,
         retry_after: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Fail the next n calls of method: HTTP 200 {"ok": false, "error": error} when error is
-        given, else HTTP status (429 with a Retry-After: retry_after header, or e.g. 500)."""
+        """Fail the next n calls of method (to `channel` only, when given): HTTP 200
+        {"ok": false, "error": error} when error is given (e.g. not_in_channel), else HTTP
+        status (429 with a Retry-After: retry_after header, or e.g. 500)."""
+        fault = _Fault(status, retry_after, error, channel)
         with self._lock:
-            self._faults[method].extend(_Fault(status, retry_after, error) for _ in range(n))
+            self._faults[method].extend(fault for _ in range(n))
+
+    def stall_next(
+        self, method: str, n: int = 1, *, seconds: float, channel: str | None = None
+    ) -> None:
+        """The next n calls of method (to `channel`, if given) take effect (a message is
+        posted) but are answered only after `seconds`: longer than the client waits, it
+        sees a timeout for a call that did happen, as when Slack is slow."""
+        with self._lock:
+            fault = _Fault(200, 0, None, channel, seconds)
+            self._faults[method].extend(fault for _ in range(n))
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget the faults not yet used (of one method, or all): Slack is well again."""
+        with self._lock:
+            for name in [method] if method else list(self._faults):
+                self._faults[name].clear()
+
+    def posted_keys(self) -> list[str]:
+        """The delivery keys (message metadata) of every message that was posted, in order."""
+        with self._lock:
+            messages = sorted(
+                (m for posts in self.history.values() for m in posts), key=lambda m: m["ts"]
+            )
+        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in messages]
+        return [str(p["key"]) for p in payloads if "key" in p]
 
     def add_install(
         self,
@@ -221,12 +255,15 @@ class FakeSlackWebAPI:
             reply = 500, {}, {"ok": False, "error": "fake_crashed"}
         status, extra_headers, answer = reply
         data = json.dumps(answer).encode()
-        request.send_response(status)
-        for key, value in {"Content-Type": "application/json", **extra_headers}.items():
-            request.send_header(key, value)
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            for key, value in {"Content-Type": "application/json", **extra_headers}.items():
+                request.send_header(key, value)
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except OSError:
+            pass  # the client gave up waiting (a stalled answer): as Slack, we don't mind
 
     def _api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
         params: Json = dict(parse_qsl(query, keep_blank_values=True))
@@ -245,15 +282,26 @@ class FakeSlackWebAPI:
         if not authed:
             problems.append(f"{method}: no token (expected an 'Authorization: Bearer …' header)")
         with self._lock:
-            fault = self._faults[method].popleft() if self._faults[method] else None
-            call = Call(method, params, headers, failed=fault is not None)
+            fault = next((f for f in self._faults[method] if f.applies(params)), None)
+            if fault is not None:
+                self._faults[method].remove(fault)
+            stalled = fault is not None and fault.stall > 0
+            call = Call(method, params, headers, failed=fault is not None and not stalled)
             self.calls.append(call)
             self.violations.extend(problems)
+        if fault is not None and stalled:
+            answer = self._answer(call, authed)
+            time.sleep(fault.stall)
+            return answer
         if fault is not None and fault.error is not None:
             return 200, {}, {"ok": False, "error": fault.error}
         if fault is not None:
             retry = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
             return fault.status, retry, {"ok": False, "error": "ratelimited"}
+        return self._answer(call, authed)
+
+    def _answer(self, call: Call, authed: bool) -> Reply:
+        method = call.method
         responder = self._responders.get(method)
         if responder is not None:
             return 200, {}, responder(call) if callable(responder) else responder
@@ -262,7 +310,7 @@ class FakeSlackWebAPI:
         if method in self._slow:
             time.sleep(self._slow[method])
         if method == "oauth.v2.access":
-            return 200, {}, self._oauth_access(params)
+            return 200, {}, self._oauth_access(call.params)
         if specs_available() and not is_web_api_method(method):
             return 200, {}, {"ok": False, "error": "unknown_method"}
         return 200, {}, {"ok": True, **self._canned(call)}
@@ -299,7 +347,18 @@ class FakeSlackWebAPI:
                 return {"user": self._user(str(p.get("user")))}
             case "chat.postMessage":
                 ts = self._next_ts()
+                posted = message | {"ts": ts}
+                if "metadata" in p:
+                    posted["metadata"] = _decoded(p["metadata"])
+                with self._lock:
+                    self.history[str(p.get("channel"))].append(posted)
                 return {"channel": p.get("channel"), "ts": ts, "message": message | {"ts": ts}}
+            case "conversations.open":  # a person's DM is kept under their user id here
+                return {"channel": {"id": str(p.get("users", "")).split(",")[0]}}
+            case "conversations.history":  # `oldest` is not applied: ts here are not the clock's
+                with self._lock:
+                    posts = list(self.history[str(p.get("channel"))])
+                return {"messages": posts[::-1], "has_more": False}
             case "chat.postEphemeral":
                 return {"message_ts": self._next_ts()}
             case "chat.update":

@@ -1,0 +1,94 @@
+"""Three workers at once on one PostgreSQL database: three `pmo-bot tick` processes over 300
+people's reminders and 100 escalations send each exactly once, and the ledger holds them all."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.clock import FixedClock
+from bot.domain import Actor, Kind
+from bot.services import items, projects
+from storage.models import Delivery
+from tests.conftest import START, make_deps
+from tests.e2e.conftest import bot_env, free_port
+from tests.support.fakes import RecordingGateway
+from tests.support.slack_api import FakeSlackWebAPI
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+PEOPLE = 300
+LATE = 100  # of them also own an action late enough to be escalated
+MONDAY = "2026-11-23T09:05:00+00:00"
+WORKERS = 3
+
+
+def seed(engine: Engine) -> None:
+    deps = make_deps(engine, FixedClock(START), RecordingGateway())
+    lead = Actor("T0001", "U0LEAD", "C0APOLLO", timezone="UTC")
+    projects.bind_project(deps, lead, "Apollo")
+    for n in range(PEOPLE):
+        values: dict[str, Any] = {"title": f"task {n}", "owner": f"U{n:04d}"}
+        items.add_item(deps, lead, Kind.ACTION, values | {"due": date(2026, 11, 23)}, None)
+        if n < LATE:  # due a week ago: five working days late on Monday
+            items.add_item(deps, lead, Kind.ACTION, values | {"due": date(2026, 11, 16)}, None)
+
+
+def sent_keys(fake: FakeSlackWebAPI) -> Counter[str]:
+    keys: Counter[str] = Counter()
+    for call in fake.calls_to("chat.postMessage"):
+        metadata = call.params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            keys[metadata["event_payload"]["key"]] += 1
+    return keys
+
+
+def test_three_workers_send_every_delivery_exactly_once(
+    postgres_engine: Engine, fake: FakeSlackWebAPI, tmp_path: Path
+) -> None:
+    seed(postgres_engine)
+    url = postgres_engine.url.render_as_string(hide_password=False)
+    env = bot_env(url, fake, free_port())
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "tick", "--at", MONDAY],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(WORKERS)
+    ]
+    outputs = [worker.communicate(timeout=180) for worker in workers]
+
+    for worker, (_, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+        assert "Traceback" not in err
+    summaries = [out.strip().splitlines()[-1] for out, _ in outputs]
+    sent_by_worker = [int(s.split("sent ", 1)[1].split(",")[0]) for s in summaries]
+    keys = sent_keys(fake)
+    reminders = {k for k in keys if k.startswith("reminder:")}
+    escalations = {k for k in keys if k.startswith("escalation:")}
+    assert (len(reminders), len(escalations)) == (PEOPLE, LATE)
+    assert set(keys.values()) == {1}, [k for k, n in keys.items() if n > 1]
+    # Every worker saw all 400 due and raced for them; each was sent by exactly one.
+    assert all(s.startswith(f"due {PEOPLE + LATE}, ") for s in summaries), summaries
+    assert sum(sent_by_worker) == PEOPLE + LATE, summaries
+    with postgres_engine.connect() as conn:
+        ledger = dict(conn.execute(select(Delivery.key, Delivery.status)).all())
+    assert set(ledger) == set(keys)
+    assert set(ledger.values()) == {"sent"}
+    fake.assert_no_violations()
