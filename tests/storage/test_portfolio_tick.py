@@ -68,33 +68,29 @@ def test_the_portfolio_goes_out_once_a_week(
     assert [s["key"] for s in sends(gateway)] == [KEY, "portfolio:T0001:C0PMO:2026-12-04"]
 
 
+DROPPED = f"dropped {KEY}: more than 24 hours late, as no worker ran"
+
+
 @pytest.mark.usefixtures("weekly")
-def test_one_missed_while_down_goes_out_once_within_24_hours(
+@pytest.mark.parametrize(
+    ("late", "sent", "logged"),
+    [(timedelta(hours=23), [KEY], []), (timedelta(hours=25), [], [DROPPED])],
+    ids=["23h-late-goes-once", "25h-late-is-dropped-with-a-log-line"],
+)
+def test_one_missed_while_down_goes_out_once_within_24_hours_else_is_dropped(
     any_deps: Deps,
     gateway: RecordingGateway,
     clock: FixedClock,
     caplog: pytest.LogCaptureFixture,
+    late: timedelta,
+    sent: list[str],
+    logged: list[str],
 ) -> None:
     dropped = passes_after_a_stop(
-        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, timedelta(hours=23), caplog
+        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, late, caplog
     )
-    assert [s["key"] for s in sends(gateway)] == [KEY]
-    assert dropped == []
-
-
-@pytest.mark.usefixtures("weekly")
-def test_one_more_than_24_hours_late_is_dropped_with_a_log_line(
-    any_deps: Deps,
-    gateway: RecordingGateway,
-    clock: FixedClock,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    dropped = passes_after_a_stop(
-        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, timedelta(hours=25), caplog
-    )
-    assert sends(gateway) == []
-    mine = [line for line in dropped if "portfolio:" in line]  # the projects' digests drop too
-    assert mine == [f"dropped {KEY}: more than 24 hours late, as no worker ran"]
+    assert [s["key"] for s in sends(gateway)] == sent
+    assert [line for line in dropped if "portfolio:" in line] == logged  # not the projects'
 
 
 @pytest.mark.usefixtures("weekly")
