@@ -8,8 +8,12 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 
 from bot.app import create_app
 from bot.config import Settings
@@ -23,12 +27,51 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class FormSafeRequest(BoltRequest):
+    """A BoltRequest that reads a form body with the word "payload" anywhere in it right.
+
+    Bolt (1.30) takes any form body containing "payload" for an interaction's `payload=…` and,
+    finding no such field, reads it as empty: a slash command such as `/risk add payload may
+    slip` would go unanswered (404). Such a body is read as the plain form it is.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        form = self.content_type in (None, "application/x-www-form-urlencoded")
+        if self.mode == "http" and form and not self.body and "payload" in self.raw_body:
+            fields = dict(parse_qsl(self.raw_body, keep_blank_values=True))
+            if "payload" not in fields:
+                self.body = fields
+                self.context = build_context(self.context, fields)
+
+    def to_copyable(self) -> BoltRequest:
+        # Lazy listeners get a copy rebuilt from the raw body: it must be read the same way.
+        return FormSafeRequest(
+            body=self.raw_body if self.mode == "http" else self.body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
+
+
+class _RequestHandler(SlackRequestHandler):
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            FormSafeRequest(
+                body=request.get_body(),
+                query=request.query_string,
+                headers=request.get_headers(),
+            )
+        )
+
+
 class WebApp:
     """The WSGI application: health checks here, everything else to Bolt."""
 
     def __init__(self, deps: Deps, *, listener_executor: Executor | None = None):
         self.deps = deps
-        self.slack = SlackRequestHandler(create_app(deps, listener_executor=listener_executor))
+        self.slack = _RequestHandler(create_app(deps, listener_executor=listener_executor))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":

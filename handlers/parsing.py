@@ -11,6 +11,7 @@ from bot.dates import parse_due
 from bot.domain import Kind
 from bot.errors import DateError, ParseError
 from bot.fields import SEVERITIES, FieldSpec, FieldType, Value
+from handlers.blocks.text import defuse_refs
 
 QUOTES = frozenset('"“”„')
 _KEY = re.compile(r"([A-Za-z][A-Za-z_]{0,19}):")
@@ -107,7 +108,8 @@ def clean_text(raw: str) -> str:
     """Slack's escaped text as the person typed it: entities decoded, mentions kept as `<@U…>`.
 
     Broadcasts (`<!channel>`) and links become plain text, so nothing stored can ping a
-    channel or hide a link behind a label when it is shown again.
+    channel or hide a link behind a label when it is shown again; a mention typed out as text
+    (`&lt;@U1&gt;`) is stored inert (see `defuse_refs`), NULs (which PostgreSQL refuses) dropped.
     """
     text = _USER.sub(lambda m: f"<@{m.group(1)}>", raw)
     text = _CHANNEL.sub(lambda m: f"<#{m.group(1)}>", text)
@@ -127,7 +129,7 @@ def _plain_link(match: re.Match[str]) -> str:
 
 def _decode_outside_refs(text: str) -> str:
     parts = re.split(r"(<[@#][UWC][A-Z0-9]+>)", text)
-    return "".join(p if i % 2 else html.unescape(p) for i, p in enumerate(parts))
+    return "".join(p if i % 2 else defuse_refs(html.unescape(p)) for i, p in enumerate(parts))
 
 
 def free_text(raw: str, tokens: list[Token]) -> str:
@@ -233,7 +235,9 @@ def check_length(label: str, text: str, limit: int) -> str:
         advice = (
             " Put the detail in a description or a linked doc." if label in TITLE_LABELS else ""
         )
-        raise ParseError(f"The {label} is {len(text):,} characters; the most is {limit:,}.{advice}")
+        raise ParseError(
+            f"The {label} is {len(text):,} characters; the limit is {limit:,}.{advice}"
+        )
     return text
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
-import io
+import os
+import tempfile
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
@@ -56,10 +59,23 @@ Cell = str | int
 
 @dataclass(frozen=True)
 class ExportFile:
+    """The CSV in a temporary file, removed by `discard()` or when this value is collected:
+    UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF line endings."""
+
     filename: str
     title: str
-    content: bytes  # UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF line endings
+    path: Path
     rows: int
+
+    def __post_init__(self) -> None:
+        weakref.finalize(self, self.path.unlink, missing_ok=True)
+
+    @property
+    def content(self) -> bytes:
+        return self.path.read_bytes()
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -82,26 +98,31 @@ def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
     """Every item of the project's register, whatever its status, one row each.
 
     The rows are streamed in batches in a fixed number of queries (the items; for risks, the
-    issues raised from them), never one per row.
+    issues raised from them), never one per row, and written to a temporary file as they
+    come: however long the register, memory holds one batch, not the whole file.
     """
     today = deps.clock.now().astimezone(ZoneInfo(actor.timezone)).date()
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)  # the csv module's default dialect ends lines with CRLF
-    writer.writerow(COLUMNS[kind])
+    handle, name = tempfile.mkstemp(prefix="pmo-export-", suffix=".csv")
     rows = 0
-    with deps.db.read() as session:
-        ws = known_workspace(session, actor)
-        project = project_for(session, ws, actor, project_slug)
-        ref = project_ref(project)
-        issues = exports.issues_by_risk(session, ws, project.id) if kind is Kind.RISK else {}
-        for found in exports.stream(session, ws, kind.value, project.id):
-            writer.writerow(csv_row(kind, _item(found, ref, issues), found.owner_name))
-            rows += 1
+    try:
+        with open(handle, "w", encoding="utf-8-sig", newline="") as out, deps.db.read() as session:
+            writer = csv.writer(out)  # the csv module's default dialect ends lines with CRLF
+            writer.writerow(COLUMNS[kind])
+            ws = known_workspace(session, actor)
+            project = project_for(session, ws, actor, project_slug)
+            ref = project_ref(project)
+            issues = exports.issues_by_risk(session, ws, project.id) if kind is Kind.RISK else {}
+            for found in exports.stream(session, ws, kind.value, project.id):
+                writer.writerow(csv_row(kind, _item(found, ref, issues), found.owner_name))
+                rows += 1
+    except BaseException:
+        os.unlink(name)
+        raise
     return ExportFile(
         filename=f"{ref.slug}-{kind.noun}s-{today.isoformat()}.csv",
         title=f"{ref.name} {REGISTER_NAMES[kind]} ({today.day} {MONTHS[today.month - 1]} "
         f"{today.year})",
-        content=buffer.getvalue().encode("utf-8-sig"),
+        path=Path(name),
         rows=rows,
     )
 

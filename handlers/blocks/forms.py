@@ -427,7 +427,7 @@ def _read(spec: FieldSpec, state: State, now: datetime, meta: FormMeta) -> Value
         if spec.name == "title" and not text:
             raise FieldError(f"{_a(meta.kind.noun).capitalize()} needs some text: what is it?")
         if len(text) > spec.max_len:
-            raise FieldError(f"That is {len(text):,} characters; the most is {spec.max_len:,}.")
+            raise FieldError(f"That is {len(text):,} characters; the limit is {spec.max_len:,}.")
         # In an edit, emptying a text field clears it; in a new item it is simply not set.
         return text if text or meta.is_edit else None
     if raw is None:

@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 from bot.dates import format_day
 from bot.errors import ParseError
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.text import clip, escape, escape_clip, mention
+from handlers.blocks.text import clip, defuse_refs, escape, escape_clip, mention
 from handlers.ids import STANDUP_LOG_BLOCKER, STANDUP_VIEW
 
 ANSWER_MAX = 2000  # what the service accepts (bot.services.standup_answers.ANSWER_MAX)
@@ -188,7 +188,9 @@ def read_answers(state: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[s
     for block_id, elements in state.items():
         if block_id.startswith(ANSWER_BLOCK) and block_id[len(ANSWER_BLOCK) :].isdecimal():
             value = (elements.get(ANSWER_INPUT) or {}).get("value")
-            found[int(block_id[len(ANSWER_BLOCK) :])] = value if isinstance(value, str) else ""
+            # Plain text holds no mentions: a typed `<@U1>` is kept inert, NULs dropped.
+            text = defuse_refs(value.replace("\x00", "")) if isinstance(value, str) else ""
+            found[int(block_id[len(ANSWER_BLOCK) :])] = text
     if not found:
         return []
     return [found.get(index, "") for index in range(max(found) + 1)]

@@ -12,6 +12,9 @@ from bot.domain import Rag
 
 # Stored text keeps real user and channel mentions as `<@U…>` / `<#C…>`; nothing else passes.
 _SAFE_REFS = re.compile(r"(<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>)")
+# The same shapes when a person *typed* them (Slack sends `&lt;@U1&gt;`): not mentions.
+_LOOKALIKE_REF = re.compile(r"<(?=@[UW][A-Z0-9]+>|#C[A-Z0-9]+>)")
+WORD_JOINER = "\u2060"
 _PARTIAL_ENTITY = re.compile(r"&[#\w]{0,6}$")
 RAG_EMOJI = {Rag.GREEN: ":large_green_circle:", Rag.AMBER: ":large_orange_circle:"}
 RAG_EMOJI[Rag.RED] = ":red_circle:"
@@ -43,6 +46,15 @@ def escape(text: str) -> str:
         part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         for i, part in enumerate(parts)
     )
+
+
+def defuse_refs(text: str) -> str:
+    """Typed text that looks like a stored mention (`<@U1>`, `<#C1>`) made so it is not one.
+
+    Stored text keeps real mentions as `<@U…>`, so a look-alike typed as plain text would ping
+    when shown; an invisible word joiner after its `<` keeps it looking as typed, but inert.
+    """
+    return _LOOKALIKE_REF.sub("<" + WORD_JOINER, text)
 
 
 _ESCAPED_SIZE = {"&": 5, "<": 4, ">": 4}

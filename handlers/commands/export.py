@@ -70,15 +70,19 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
             replace_original=False,
         )
         return
-    if exported.rows == 0:
-        return  # emptied since the ack, which already said there was nothing
-    comment = (
-        f"{escape(exported.title)}: {plural(exported.rows, kind.noun)}, "
-        f"exported by <@{actor.user_id}>."
-    )
-    shared = deps.slack.upload_file(
-        actor.channel_id, exported.filename, exported.content, exported.title, comment
-    )
+    try:
+        if exported.rows == 0:
+            return  # emptied since the ack, which already said there was nothing
+        comment = (
+            f"{escape(exported.title)}: {plural(exported.rows, kind.noun)}, "
+            f"exported by <@{actor.user_id}>."
+        )
+        # Slack's SDK sends a file from memory: the rows never were, only the finished bytes.
+        shared = deps.slack.upload_file(
+            actor.channel_id, exported.filename, exported.content, exported.title, comment
+        )
+    finally:
+        exported.discard()
     if not shared:
         respond(
             text=f":warning: I couldn't share the CSV here: Slack refused the upload. If I'm not "

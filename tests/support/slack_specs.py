@@ -125,7 +125,24 @@ def _describe(error: Any) -> str:
     return f"{path}: {message}"
 
 
+# Blocks already found valid, by their JSON and definition: a Home tab redrawn after each change
+# repeats most of its blocks, and validating them again is most of a long test's time.
+_VALID_BLOCKS: set[tuple[str, str]] = set()
+
+
 def _schema_problems(
+    instance: Any, definition: str, where: str, *, in_view: bool = False
+) -> list[str]:
+    key = (json.dumps(instance, sort_keys=True), definition)
+    if not in_view and key in _VALID_BLOCKS:
+        return []
+    problems = _uncached_schema_problems(instance, definition, where, in_view=in_view)
+    if not in_view and not problems:
+        _VALID_BLOCKS.add(key)
+    return problems
+
+
+def _uncached_schema_problems(
     instance: Any, definition: str, where: str, *, in_view: bool = False
 ) -> list[str]:
     validator = _block_kit_validator(require_specs(), definition)
@@ -266,7 +283,13 @@ def _view_problems(method: str, raw_view: Any) -> list[str]:
         return [f"view type must be 'modal' or 'home', got {kind!r}"]
     expected = VIEW_SURFACE_BY_METHOD.get(method, kind)
     problems = [f"needs a {expected} view, got {kind!r}"] if kind != expected else []
-    problems += _schema_problems(view, f"{kind}_view", "view", in_view=True)
+    # The view with one stand-in block (so "no blocks" is still caught): its own blocks are
+    # checked one by one below, with readable messages.
+    blocks = view.get("blocks")
+    shell = (
+        {**view, "blocks": [{"type": "divider"}]} if isinstance(blocks, list) and blocks else view
+    )
+    problems += _schema_problems(shell, f"{kind}_view", "view", in_view=True)
     return problems + _block_problems(view.get("blocks", []), kind)
 
 

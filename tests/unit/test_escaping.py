@@ -63,7 +63,8 @@ HOSTILE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "ask <!subteam^S0ALL|@all> first",
         (),
     ),
-    ("typed-user-mention", "ask &lt;@U999&gt; about it", "ask <@U999> about it", ()),
+    # Typed out, a mention is stored with a word joiner after `<`: it looks as typed, inert.
+    ("typed-user-mention", "ask &lt;@U999&gt; about it", "ask <\u2060@U999> about it", ()),
     (
         "typed-labelled-mention",
         "ask &lt;@U999|the boss&gt; about it",
@@ -106,7 +107,7 @@ HOSTILE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "everything-at-once",
         "ping <@U0BOB|bob> re &lt;!channel&gt; <!here> &lt;@U999&gt; &amp; "
         "&lt;http://evil|google.com&gt; <http://evil|google.com>",
-        "ping <@U0BOB> re <!channel> @here <@U999> & <http://evil|google.com> "
+        "ping <@U0BOB> re <!channel> @here <\u2060@U999> & <http://evil|google.com> "
         "google.com (http://evil)",
         ("<@U0BOB>",),
     ),
@@ -133,6 +134,9 @@ def assert_harmless(reply: Reply, survivors: tuple[str, ...] = ()) -> None:
     assert not LINK.search(everything), everything
     for survivor in survivors:
         assert survivor in everything
+    # Only real mentions ping: the author and owner the bot names, and those really mentioned.
+    pinged = set(re.findall(r"<@[A-Z0-9]+>", everything))
+    assert pinged <= {"<@U0ALICE>", "<@U0BOB>", *survivors}, everything
 
 
 def risk_titled(title: str) -> Item:

@@ -377,8 +377,8 @@ RISK_OK |= {"owner": user(ALICE)}
 ERRORS: list[tuple[Kind, dict[str, dict[str, Any]], str, str]] = [
     (Kind.RISK, state(**(RISK_OK | {"title": text(None)})), "title", "needs some text"),
     (Kind.RISK, state(**(RISK_OK | {"title": text("   ")})), "title", "needs some text"),
-    (Kind.RISK, state(**(RISK_OK | {"title": text("x" * 301)})), "title", "most is 300"),
-    (Kind.RISK, state(**(RISK_OK | {"category": text("c" * 81)})), "category", "most is 80"),
+    (Kind.RISK, state(**(RISK_OK | {"title": text("x" * 301)})), "title", "limit is 300"),
+    (Kind.RISK, state(**(RISK_OK | {"category": text("c" * 81)})), "category", "limit is 80"),
     (Kind.RISK, state(**(RISK_OK | {"owner": user(None)})), "owner", "Pick an owner"),
     (Kind.RISK, state(**(RISK_OK | {"owner": user("bob")})), "owner", "Pick a person"),
     (Kind.RISK, state(**(RISK_OK | {"impact": option("9")})), "impact", "1 to 5"),

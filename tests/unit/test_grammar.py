@@ -555,7 +555,7 @@ REFUSED: list[tuple[str, Kind, str, type[UserError], str, str | None]] = [
         R,
         "add " + "x" * 301,
         ParseError,
-        "The title is 301 characters; the most is 300.",
+        "The title is 301 characters; the limit is 300.",
         "add",
     ),
     (
@@ -563,7 +563,7 @@ REFUSED: list[tuple[str, Kind, str, type[UserError], str, str | None]] = [
         A,
         "add " + "x " * 150 + "y",
         ParseError,
-        "The text is 301 characters; the most is 300.",
+        "The text is 301 characters; the limit is 300.",
         "add",
     ),
     (
@@ -571,7 +571,7 @@ REFUSED: list[tuple[str, Kind, str, type[UserError], str, str | None]] = [
         R,
         "add x category:" + "c" * 81,
         ParseError,
-        "The category is 81 characters; the most is 80.",
+        "The category is 81 characters; the limit is 80.",
         "add",
     ),
     (
@@ -617,7 +617,7 @@ REFUSED: list[tuple[str, Kind, str, type[UserError], str, str | None]] = [
         A,
         "done A-7 " + "n" * 2001,
         ParseError,
-        "The note is 2,001 characters; the most is 2,000.",
+        "The note is 2,001 characters; the limit is 2,000.",
         "done",
     ),
     ("resolve-no-id", I, "resolve", ParseError, "`resolve` needs an id", "resolve"),
@@ -785,13 +785,13 @@ PMO_REFUSED: list[tuple[str, str, str, str | None]] = [
     (
         "reason-too-long",
         "status red " + "r" * 2001,
-        "The reason is 2,001 characters; the most is 2,000.",
+        "The reason is 2,001 characters; the limit is 2,000.",
         "status",
     ),
     (
         "project-name-too-long",
         "project " + "p" * 81,
-        "The project name is 81 characters; the most is 80.",
+        "The project name is 81 characters; the limit is 80.",
         "project",
     ),
     ("project-no-letters", "project ---", "A project name needs at least one", "project"),
@@ -1057,7 +1057,7 @@ CALENDAR_REFUSED: list[tuple[str, str, type[UserError], str, str]] = [
         "holiday-name-too-long",
         "holiday add dec 25 " + "n" * 81,
         ParseError,
-        "The holiday name is 81 characters; the most is 80.",
+        "The holiday name is 81 characters; the limit is 80.",
         "holiday",
     ),
     (

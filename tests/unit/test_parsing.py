@@ -132,7 +132,9 @@ CLEAN: list[tuple[str, str, str]] = [
     ("lt-gt", "a &lt; b &gt; c", "a < b > c"),
     ("typed-entity-stays-typed", "&amp;lt; is less-than", "&lt; is less-than"),
     ("typed-broadcast-verbatim", "&lt;!channel&gt;", "<!channel>"),
-    ("typed-mention-verbatim", "&lt;@U999&gt;", "<@U999>"),
+    ("typed-mention-inert", "&lt;@U999&gt;", "<\u2060@U999>"),
+    ("typed-channel-ref-inert", "&lt;#C999&gt;", "<\u2060#C999>"),
+    ("typed-labelled-mention-verbatim", "&lt;@U999|bob&gt;", "<@U999|bob>"),
     ("channel", "<!channel> deploy", "@channel deploy"),
     ("here", "<!here>", "@here"),
     ("everyone", "<!everyone>", "@everyone"),
@@ -394,7 +396,7 @@ def test_text_fields_are_capped(kind: Kind, key: str, limit: int) -> None:
     with pytest.raises(ParseError) as caught:
         parse_value(field, Token(over, 0, limit + 1, key), NOW)
     assert caught.value.message.startswith(
-        f"The {field.label} is {limit + 1:,} characters; the most is {limit:,}."
+        f"The {field.label} is {limit + 1:,} characters; the limit is {limit:,}."
     )
 
 
@@ -407,7 +409,7 @@ def test_every_text_field_has_a_cap() -> None:
 
 def test_check_length() -> None:
     assert check_length("note", "ok", 2) == "ok"
-    with pytest.raises(ParseError, match=r"^The note is 3 characters; the most is 2\."):
+    with pytest.raises(ParseError, match=r"^The note is 3 characters; the limit is 2\."):
         check_length("note", "abc", 2)
 
 
