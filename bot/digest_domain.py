@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain import Item, ProjectRef, Rag, StatusEntry
 
@@ -17,6 +18,32 @@ TREND_WEEKS = 8
 PARENT = "parent"
 RISKS, ACTIONS, ISSUES, STANDUP = "risks", "actions", "issues", "standup"
 REPLIES = (RISKS, ACTIONS, ISSUES, STANDUP)
+
+
+def weekly_moment(day: int, at: time, zone: str, now: datetime) -> datetime:
+    """The latest moment at or before `now` that is weekday `day` (Monday 0) at `at` in `zone`
+    (aware, in that zone; its date is the send's local day)."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    last = local.date() - timedelta(days=(local.weekday() - day) % WEEK_DAYS)
+    moment = datetime.combine(last, at, tzinfo=tz)
+    if moment > now:
+        moment = datetime.combine(last - timedelta(days=WEEK_DAYS), at, tzinfo=tz)
+    return moment
+
+
+def next_weekly_moment(day: int, at: time, zone: str, now: datetime) -> datetime:
+    """The first such moment after `now`."""
+    last = weekly_moment(day, at, zone, now).date()
+    return datetime.combine(last + timedelta(days=WEEK_DAYS), at, tzinfo=ZoneInfo(zone))
+
+
+def rag_trend(now: Rag | None, before: Rag | None) -> str | None:
+    """`improving`, `worsening` or `steady` from `before` to `now`; None without both."""
+    if now is None or before is None:
+        return None
+    rank, was = RAG_RANK[now], RAG_RANK[before]
+    return "improving" if rank > was else "worsening" if rank < was else "steady"
 
 
 @dataclass(frozen=True)
@@ -121,10 +148,9 @@ class Digest:
     @property
     def trend(self) -> str | None:
         """`improving`, `worsening` or `steady` against last week's RAG; None without both."""
-        if self.rag is None or self.last_week is None:
-            return None
-        now, before = RAG_RANK[self.rag.rag], RAG_RANK[self.last_week.rag]
-        return "improving" if now > before else "worsening" if now < before else "steady"
+        return rag_trend(
+            self.rag.rag if self.rag else None, self.last_week.rag if self.last_week else None
+        )
 
     @property
     def top_score(self) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
@@ -190,13 +191,17 @@ class ProjectStatus:
 
 @dataclass(frozen=True)
 class PortfolioRow:
+    """One project in the portfolio: its RAG now and 7 days before (`week_ago`), its open risks
+    (`bands`: how many in each ScoreBand), overdue actions (each owner's zone) and open issues."""
+
     project: ProjectRef
     status: StatusEntry | None
-    previous: Rag | None
+    week_ago: Rag | None
     open_risks: int
     top_risk_score: int | None
     overdue_actions: int
     open_issues: int
+    bands: Mapping[ScoreBand, int] = field(default_factory=dict)
 
 
 # The App Home's sections, and the windows its "upcoming" and "recent" sections look through.
@@ -488,6 +493,23 @@ class DigestDue:
 
 
 @dataclass(frozen=True)
+class PortfolioDue:
+    """A workspace's weekly portfolio for one channel, keyed
+    `portfolio:<team>:<channel>:<local day>`; `rows` as `/pmo portfolio` shows them."""
+
+    key: str
+    workspace_id: int
+    team_id: str
+    channel_id: str
+    local_day: date
+    rows: tuple[PortfolioRow, ...]
+
+    @property
+    def target(self) -> str:
+        return self.channel_id
+
+
+@dataclass(frozen=True)
 class ChannelLostDue:
     """The one DM telling whoever set a channel up that the bot can no longer post there."""
 
@@ -506,7 +528,13 @@ class ChannelLostDue:
 
 
 Due = (
-    ReminderDue | EscalationDue | StandupPromptDue | StandupSummaryDue | DigestDue | ChannelLostDue
+    ReminderDue
+    | EscalationDue
+    | StandupPromptDue
+    | StandupSummaryDue
+    | DigestDue
+    | PortfolioDue
+    | ChannelLostDue
 )
 
 

@@ -113,6 +113,10 @@ def user_id_for(name: str) -> str:
     return "U" + re.sub(r"[^A-Z0-9]", "", name.upper())
 
 
+def channel_id_for(name: str) -> str:
+    return "C" + re.sub(r"[^A-Z0-9]", "", name.upper())
+
+
 class Shell:
     def __init__(self, deps: Deps, gateway: ShellGateway, user: str, channel: str):
         self.app: App = create_app(deps, offline=True)
@@ -153,7 +157,7 @@ class Shell:
                 "token": "shell",
                 "team_id": TEAM_ID,
                 "team_domain": "shell",
-                "channel_id": "C" + re.sub(r"[^A-Z0-9]", "", self.channel.upper()),
+                "channel_id": channel_id_for(self.channel),
                 "channel_name": self.channel,
                 "user_id": self._remember(self.user),
                 "user_name": self.user,
@@ -180,12 +184,18 @@ class Shell:
         return "\n".join([f"{audience}\n{reply}", *followups])
 
     def _as_slack_sends(self, text: str) -> str:
-        """Escape as Slack does (`should_escape`), and turn `@name` into a mention."""
+        """Escape as Slack does (`should_escape`), turn `@name` into a mention and `#name`
+        into a channel link (not `#R-12`, an item's id)."""
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return re.sub(
+        mentioned = re.sub(
             r"(?<![\w.])@([A-Za-z][\w.-]*)",
             lambda m: f"<@{self._remember(m.group(1))}|{m.group(1).lower()}>",
             escaped,
+        )
+        return re.sub(
+            r"(?<![\w.&])#(?![RAIDraid]-?\d+\b)([A-Za-z][\w-]*)",
+            lambda m: f"<#{channel_id_for(m.group(1))}|{m.group(1).lower()}>",
+            mentioned,
         )
 
     def _remember(self, name: str) -> str:

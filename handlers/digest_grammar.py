@@ -72,19 +72,19 @@ def parse_digest(raw: str, tokens: list[Token], project: str | None) -> DigestCo
     head, rest = tokens[0], tokens[1:]
     word = head.text.lower() if head.is_word else ""
     if word in SHOW_WORDS:
-        _nothing_after(rest, f"digest {word}")
+        nothing_after(rest, f"digest {word}")
         return ShowDigest(project)
     if word in SCHEDULE_WORDS:
-        day, at = _schedule(raw, rest)
+        day, at = weekly_schedule(raw, rest)
         return ScheduleDigest(day, at, project)
     if day_number(word) is not None:  # `/pmo digest friday 16:00`
-        day, at = _schedule(raw, tokens)
+        day, at = weekly_schedule(raw, tokens)
         return ScheduleDigest(day, at, project)
     if word in SWITCHES:
-        _nothing_after(rest, f"digest {word}")
+        nothing_after(rest, f"digest {word}")
         return SwitchDigest(SWITCHES[word], project)
     if word in POST_WORDS:
-        _nothing_after(rest, f"digest {word}")
+        nothing_after(rest, f"digest {word}")
         return PostDigest(POST_WORDS[word], project)
     if word in MENTION_WORDS:
         return DigestMentions(_switch(rest), project)
@@ -109,7 +109,7 @@ def day_number(word: str) -> int | None:
     return None
 
 
-def _schedule(raw: str, tokens: list[Token]) -> tuple[int, time | None]:
+def weekly_schedule(raw: str, tokens: list[Token]) -> tuple[int, time | None]:
     """The day (one, anywhere) and the time (the other words, if any)."""
     words = [t for t in tokens if not (t.is_word and t.text.lower() in DAY_FILLER)]
     if not words:
@@ -139,7 +139,7 @@ def _switch(tokens: list[Token]) -> bool:
     return word == "on"
 
 
-def _nothing_after(tokens: list[Token], what: str) -> None:
+def nothing_after(tokens: list[Token], what: str) -> None:
     if tokens:
         raise ParseError(
             f"`{what}` takes nothing more; I don't know what “{clip(tokens[0].text)}” is."

@@ -29,6 +29,7 @@ from handlers.parsing import (
     parse_value,
     tokenize,
 )
+from handlers.portfolio_grammar import PortfolioCommands, parse_portfolio
 from handlers.usage import (
     ITEM_USAGE,
     PMO_USAGE,
@@ -148,11 +149,6 @@ class StatusCommand:
 
 
 @dataclass(frozen=True)
-class PortfolioCommand:
-    pass
-
-
-@dataclass(frozen=True)
 class RemindersCommand:
     """`/pmo reminders [on|off|time <hh:mm>|escalate <days>]`: with no setting, show them."""
 
@@ -218,7 +214,7 @@ PmoCommand = (
     Help
     | ProjectCommand
     | StatusCommand
-    | PortfolioCommand
+    | PortfolioCommands
     | RemindersCommand
     | AddHoliday
     | ListHolidays
@@ -562,10 +558,7 @@ def _parse_pmo(sub: str, args: _Args, now: datetime | None) -> PmoCommand:
     if sub == "status":
         return _status(args)
     if sub == "portfolio":
-        if args.tokens:
-            extra = clip(args.tokens[0].text)
-            raise ParseError(f"`portfolio` takes nothing more; I don't know what “{extra}” is.")
-        return PortfolioCommand()
+        return parse_portfolio(args.raw, args.tokens, args.project)
     if sub == "reminders":
         return _reminders(args)
     if sub == "holiday":

@@ -147,7 +147,13 @@ PMO_USAGE: dict[str, Usage] = {
         '/pmo status amber "vendor late"',
         "set the RAG (a reason is needed for amber and red), or show it",
     ),
-    "portfolio": Usage("/pmo portfolio", "/pmo portfolio", "every project: RAG, risks, overdue"),
+    "portfolio": Usage(
+        "/pmo portfolio [digest [#channel] [<day> <hh:mm>] | digest off [#channel]]",
+        "/pmo portfolio digest #pmo-office friday 16:00",
+        "every project, red first: RAG and its trend over 7 days, open risks by score, overdue "
+        "actions, open issues; `digest` posts it weekly in a channel (default Friday 16:00, "
+        "your time zone), `digest off` stops it, `digest` alone shows where it goes",
+    ),
     "reminders": Usage(
         "/pmo reminders [on|off|time <hh:mm>|escalate <days>] [project:<slug>]",
         "/pmo reminders time 9:30am",

@@ -338,6 +338,23 @@ class StandupAnswer(Base):
     updated_at: Mapped[datetime]
 
 
+class PortfolioDigest(Base):
+    """A weekly portfolio posted in a channel (`/pmo portfolio digest #channel <day> <time>`):
+    weekday (Monday 0) and time in the zone of whoever set it; one per workspace and channel."""
+
+    __tablename__ = "portfolio_digests"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[int]
+    time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
 # slack-sdk's OAuth tables, built by its own SQLAlchemy stores' table builders so the columns
 # and indexes are exactly what those stores read and write (bot/installations.py points the
 # stores at these objects); migration 0006 creates them, not the stores' create_tables().

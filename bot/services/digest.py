@@ -6,11 +6,18 @@ use-case is one transaction scoped by the actor's workspace.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from bot.deps import Deps
-from bot.digest_domain import DAY_NAMES, WEEK_DAYS, Digest, DigestSettings, DigestSettingsChange
+from bot.digest_domain import (
+    DAY_NAMES,
+    WEEK_DAYS,
+    Digest,
+    DigestSettings,
+    DigestSettingsChange,
+    next_weekly_moment,
+    weekly_moment,
+)
 from bot.domain import Actor
 from bot.errors import UserError
 from bot.services.digest_content import compose
@@ -22,22 +29,14 @@ from storage.repositories import workspaces
 def moment_on_or_before(project: Project, now: datetime) -> datetime:
     """The latest scheduled moment of the project's digest at or before `now` (aware, in the
     project's zone; its date is the digest's local day)."""
-    zone = ZoneInfo(project.timezone)
-    local = now.astimezone(zone)
-    day = local.date() - timedelta(days=(local.weekday() - project.digest_day) % WEEK_DAYS)
     at = time.fromisoformat(project.digest_time)
-    moment = datetime.combine(day, at, tzinfo=zone)
-    if moment > now:
-        moment = datetime.combine(day - timedelta(days=WEEK_DAYS), at, tzinfo=zone)
-    return moment
+    return weekly_moment(project.digest_day, at, project.timezone, now)
 
 
 def next_moment(project: Project, now: datetime) -> datetime:
     """The first scheduled moment after `now`."""
-    zone = ZoneInfo(project.timezone)
-    last = moment_on_or_before(project, now).date()
     at = time.fromisoformat(project.digest_time)
-    return datetime.combine(last + timedelta(days=WEEK_DAYS), at, tzinfo=zone)
+    return next_weekly_moment(project.digest_day, at, project.timezone, now)
 
 
 def settings_of(project: Project, now: datetime) -> DigestSettings:
@@ -83,11 +82,10 @@ def change_digest(
         if enabled is not None and enabled != project.digest_on:
             changes["digest"] = [_on_off(project.digest_on), _on_off(enabled)]
             project.digest_on = enabled
-        if day is not None and day != project.digest_day:
-            changes["day"] = [DAY_NAMES[project.digest_day], DAY_NAMES[day]]
+        changes |= weekly_changes(project.digest_day, project.digest_time, day, at)
+        if day is not None:
             project.digest_day = day
-        if at is not None and at.strftime("%H:%M") != project.digest_time:
-            changes["time"] = [project.digest_time, at.strftime("%H:%M")]
+        if at is not None:
             project.digest_time = at.strftime("%H:%M")
         if mentions is not None and mentions != project.digest_mentions:
             changes["mentions"] = [_on_off(project.digest_mentions), _on_off(mentions)]
@@ -102,6 +100,19 @@ def digest_now(deps: Deps, actor: Actor, project_slug: str | None) -> Digest:
         ws = known_workspace(session, actor)
         project = project_for(session, ws, actor, project_slug)
         return compose(session, project, actor.team_id, deps.clock.now())
+
+
+def weekly_changes(
+    day_now: int, time_now: str, day: int | None, at: time | None
+) -> dict[str, list[str]]:
+    """What moving a weekly send from `day_now` at `time_now` ("HH:MM") to `day` and `at`
+    (None: kept) changes, as [old, new] shown to people (`day`, `time`)."""
+    changes: dict[str, list[str]] = {}
+    if day is not None and day != day_now:
+        changes["day"] = [DAY_NAMES[day_now], DAY_NAMES[day]]
+    if at is not None and at.strftime("%H:%M") != time_now:
+        changes["time"] = [time_now, at.strftime("%H:%M")]
+    return changes
 
 
 def _on_off(enabled: bool) -> str:

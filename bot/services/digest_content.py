@@ -1,13 +1,14 @@
 """One project's weekly digest composed from the database: a fixed number of statements whatever
 the project's size (grouped counts and the first few of each list), inside the caller's session.
 
-Overdue is judged in each owner's own zone at the digest's moment, as their reminders are.
+Overdue is judged in each owner's own zone at the digest's moment, as their reminders are
+(`in_owner_zones`, which the portfolio shares).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -83,8 +84,8 @@ def compose(session: Session, project: Project, team_id: str, ends_at: datetime)
         local_day=local_day,
         mentions=project.digest_mentions,
         names={},
-        rag=_entry(rag),
-        last_week=_entry(last_week),
+        rag=status_entry(rag),
+        last_week=status_entry(last_week),
         risks_opened=listed(risks_opened, opened),
         risks_closed=listed(risks_closed, closed),
         top_risks=listed(top, open_risks),
@@ -105,7 +106,7 @@ def compose(session: Session, project: Project, team_id: str, ends_at: datetime)
     return replace(digest, names=digests.display_names(session, ws, _people(digest)))
 
 
-def _entry(update: StatusUpdate | None) -> StatusEntry | None:
+def status_entry(update: StatusUpdate | None) -> StatusEntry | None:
     if update is None:
         return None
     return StatusEntry(Rag(update.rag), update.reason, update.author_id, update.created_at)
@@ -117,20 +118,15 @@ def _overdue(
     """The owners with most overdue actions first, each with their oldest few; the total and
     how many owners have any. A day-only due is late from the day after, in the owner's zone."""
     utc_day = ends_at.date()
-    # Every zone's today is within a day of UTC's: days before `sure` are late everywhere.
-    sure, before = utc_day - timedelta(days=1), utc_day + timedelta(days=1)
+    sure, before = overdue_window(ends_at)
     groups = digests.overdue_groups(
         session, project.workspace_id, project.id, ends_at, sure, before
     )
     counts: dict[str | None, int] = defaultdict(int)
     todays: dict[str | None, date] = {}
-    for owner, zone, edge, count in groups:
-        today = ends_at.astimezone(
-            ZoneInfo(zone if zone and valid_zone(zone) else project.timezone)
-        ).date()
+    for _, owner, today, count in in_owner_zones(groups, ends_at, {project.id: project.timezone}):
         todays[owner] = today
-        if edge is None or edge < today:
-            counts[owner] += count
+        counts[owner] += count
     late = {owner: count for owner, count in counts.items() if count}
     ranked = sorted(late, key=lambda owner: (-late[owner], owner or ""))[:OVERDUE_OWNERS]
     firsts = digests.overdue_firsts(
@@ -143,6 +139,28 @@ def _overdue(
             items[item.owner_id].append(item)
     loads = tuple(OwnerLoad(owner, late[owner], tuple(items[owner])) for owner in ranked)
     return loads, sum(late.values()), len(late)
+
+
+def overdue_window(at: datetime) -> tuple[date, date]:
+    """(sure, before) for `digests.overdue_groups`: every zone's today is within a day of UTC's,
+    so day-only dues before `sure` are late everywhere and those from `before` nowhere."""
+    return at.date() - timedelta(days=1), at.date() + timedelta(days=1)
+
+
+def in_owner_zones(
+    groups: Iterable[tuple[int, str | None, str | None, date | None, int]],
+    at: datetime,
+    project_zones: Mapping[int, str],
+) -> list[tuple[int, str | None, date, int]]:
+    """(project, owner, owner's today, overdue) for `digests.overdue_groups`' rows: a day-only
+    due counts once its day is past in the owner's zone (the project's when theirs is unknown),
+    as their reminders judge it."""
+    judged = []
+    for project_id, owner, zone, edge, count in groups:
+        known = zone if zone and valid_zone(zone) else project_zones[project_id]
+        today = at.astimezone(ZoneInfo(known)).date()
+        judged.append((project_id, owner, today, count if edge is None or edge < today else 0))
+    return judged
 
 
 def _action_trend(

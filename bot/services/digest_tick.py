@@ -2,7 +2,8 @@
 their parts (the parent, then its thread replies and charts once the parent is posted).
 
 A digest is due from its moment (the project's weekday and time in its zone) for 24 hours, so
-one missed while no worker ran still goes out once; after that it is dropped with a log line.
+one missed while no worker ran still goes out once; after that it is dropped with a log line
+(`still_due`, which the weekly portfolio digest shares).
 Its parts are keyed `digest:<team>:<project id>:<local day>[:<part>]` in the deliveries ledger;
 a digest is composed only when some part of it is still owed.
 """
@@ -55,13 +56,8 @@ def digest_dues(
         for project, team_id in projects:
             moment = moment_on_or_before(project, now)
             key = digest_key(team_id, project, moment)
-            if now - moment >= CATCH_UP:
-                missed = last_pass is not None and last_pass < moment + CATCH_UP
-                if key not in ledger and missed and not dry_run:
-                    log.info("dropped %s: more than 24 hours late, as no worker ran", key)
+            if not still_due(key, moment, project.created_at, now, last_pass, ledger, dry_run):
                 continue
-            if moment < project.created_at:
-                continue  # a project made after this week's moment starts next week
             has_standup = (project.workspace_id, project.channel_id) in standup_channels
             parts = _parts_owed(key, ledger, has_standup, with_charts, dry_run=dry_run)
             if not parts:
@@ -73,6 +69,26 @@ def digest_dues(
                 if due is not None:
                     dues[due.key] = due
     return dues
+
+
+def still_due(
+    key: str,
+    moment: datetime,
+    created_at: datetime,
+    now: datetime,
+    last_pass: datetime | None,
+    ledger: dict[str, Delivery],
+    dry_run: bool,
+) -> bool:
+    """Whether a weekly send at `moment` may still go out: for CATCH_UP from its moment, and
+    only if its subject existed by then (one made later starts the week after). Past the
+    window it is dropped, logged once: by the first pass after a stop that spanned it."""
+    if now - moment >= CATCH_UP:
+        missed = last_pass is not None and last_pass < moment + CATCH_UP
+        if key not in ledger and missed and not dry_run:
+            log.info("dropped %s: more than 24 hours late, as no worker ran", key)
+        return False
+    return moment >= created_at
 
 
 def _parts_owed(

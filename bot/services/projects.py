@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
-from bot.domain import Actor, PortfolioRow, ProjectRef, ProjectStatus, Rag, StatusEntry
+from bot.domain import Actor, ProjectRef, ProjectStatus, Rag, StatusEntry
 from bot.errors import Conflict, UserError
 from bot.services.scope import NO_PROJECT, project_for, project_ref, workspace_id
 from storage.models import Project, StatusUpdate
@@ -102,39 +101,6 @@ def project_status(deps: Deps, actor: Actor, project_slug: str | None) -> Projec
         recent = projects.recent_statuses(session, ws, project.id, HISTORY_SIZE)
     entries = tuple(_entry(update) for update in recent)
     return ProjectStatus(project_ref(project), entries[0] if entries else None, entries)
-
-
-def portfolio(deps: Deps, actor: Actor) -> tuple[PortfolioRow, ...]:
-    """Every project of the workspace, red first; a fixed number of queries however many."""
-    now = deps.clock.now()
-    today = now.astimezone(ZoneInfo(actor.timezone)).date()
-    with deps.db.read() as session:
-        ws = workspaces.find(session, actor.team_id)
-        if ws is None:
-            return ()
-        all_projects = projects.all_projects(session, ws)
-        statuses = projects.latest_two_statuses(session, ws)
-        risks = projects.open_risk_stats(session, ws)
-        overdue = projects.overdue_action_counts(session, ws, now, today)
-        issues = projects.open_issue_counts(session, ws)
-    rows = []
-    for project in all_projects:
-        recent = statuses.get(project.id, [])
-        open_risks, top = risks.get(project.id, (0, None))
-        rows.append(
-            PortfolioRow(
-                project=project_ref(project),
-                status=_entry(recent[0]) if recent else None,
-                previous=Rag(recent[1].rag) if len(recent) > 1 else None,
-                open_risks=open_risks,
-                top_risk_score=top,
-                overdue_actions=overdue.get(project.id, 0),
-                open_issues=issues.get(project.id, 0),
-            )
-        )
-    severity = {Rag.RED: 0, Rag.AMBER: 1, None: 2, Rag.GREEN: 3}
-    rows.sort(key=lambda r: (severity[r.status.rag if r.status else None], -r.overdue_actions))
-    return tuple(rows)
 
 
 def _entry(update: StatusUpdate) -> StatusEntry:

@@ -26,6 +26,7 @@ from bot.services import schedule
 from bot.services.channel_lost import channel_lost_dues
 from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
+from bot.services.portfolio_tick import portfolio_dues
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
 from bot.services.sender import Pacer, Renderer, Sender, TickReport
@@ -63,6 +64,7 @@ def run_tick(
     dues |= {e.key: e for e in planned.escalations}
     dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
+    dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
     dues |= channel_lost_dues(deps, now)
     dues = senders.keep(dues)
     report.due = len(dues)

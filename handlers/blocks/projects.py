@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.domain import PortfolioRow, ProjectRef, ProjectStatus, Rag, StatusEntry
+from bot.digest_domain import rag_trend
+from bot.domain import PortfolioRow, ProjectRef, ProjectStatus, Rag, ScoreBand, StatusEntry
 from bot.errors import UserError
 from handlers.blocks.items import score_badge
 from handlers.blocks.reply import Reply, as_dicts, context, section
@@ -12,12 +13,13 @@ from handlers.blocks.text import Viewer, clip, escape, mention, plural, rag_labe
 
 PORTFOLIO_MAX = 40
 PORTFOLIO_TEXT_MAX = 11_000  # Slack refuses a message whose blocks hold over 12,000 characters
-TREND = {(Rag.RED, Rag.GREEN): ":arrow_upper_right:", (Rag.AMBER, Rag.GREEN): ":arrow_upper_right:"}
-TREND |= {
-    (Rag.RED, Rag.AMBER): ":arrow_upper_right:",
-    (Rag.GREEN, Rag.AMBER): ":arrow_lower_right:",
+RED_AMBER = (Rag.RED, Rag.AMBER)
+# The RAG now against 7 days before, in the project digest's words (bot.digest_domain.rag_trend).
+TREND = {
+    "improving": ":arrow_upper_right:",
+    "worsening": ":arrow_lower_right:",
+    "steady": ":arrow_right:",
 }
-TREND |= {(Rag.GREEN, Rag.RED): ":arrow_lower_right:", (Rag.AMBER, Rag.RED): ":arrow_lower_right:"}
 
 
 def render_project(project: ProjectRef, created: bool, actor_id: str) -> Reply:
@@ -72,6 +74,19 @@ def render_portfolio(rows: tuple[PortfolioRow, ...]) -> Reply:
         text = "No projects yet. Create one in its channel with `/pmo project &lt;name&gt;`."
         return Reply(text, as_dicts([section(text)]))
     blocks: list[Block] = [HeaderBlock(text=f"Portfolio: {plural(len(rows), 'project')}")]
+    blocks += portfolio_blocks(rows)
+    return Reply(portfolio_summary(rows, "Portfolio"), as_dicts(blocks))
+
+
+def portfolio_summary(rows: tuple[PortfolioRow, ...], title: str) -> str:
+    red = sum(1 for r in rows if r.status and r.status.rag is Rag.RED)
+    return f"{title}: {plural(len(rows), 'project')}, {red} red"
+
+
+def portfolio_blocks(rows: tuple[PortfolioRow, ...]) -> list[Block]:
+    """One section a project, as many as fit (in number and in text), then a line counting
+    the rest: `/pmo portfolio` and the weekly portfolio digest draw the same rows."""
+    blocks: list[Block] = []
     used = shown = 0
     for row in rows[:PORTFOLIO_MAX]:
         line = _portfolio_line(row)
@@ -82,35 +97,44 @@ def render_portfolio(rows: tuple[PortfolioRow, ...]) -> Reply:
         shown += 1
     if shown < len(rows):
         blocks.append(context(_rest_line(rows[shown:])))
-    red = sum(1 for r in rows if r.status and r.status.rag is Rag.RED)
-    return Reply(f"Portfolio: {plural(len(rows), 'project')}, {red} red", as_dicts(blocks))
+    return blocks
 
 
 def _rest_line(rest: tuple[PortfolioRow, ...]) -> str:
-    """The projects not shown; the rows come red first, but the rest need not all be green."""
-    counts = [
-        f"{sum(1 for r in rest if r.status and r.status.rag is rag)} {rag.value}"
-        for rag in (Rag.RED, Rag.AMBER)
-    ]
-    if all(count.startswith("0 ") for count in counts):
-        return f"…and {plural(len(rest), 'more project')}, all green or unset."
-    return f"…and {plural(len(rest), 'more project')}, of them {' and '.join(counts)}."
+    """The projects not shown, and what they hold: the rows come red first, but the rest
+    need not all be green."""
+    red, amber = (sum(1 for r in rest if r.status and r.status.rag is rag) for rag in RED_AMBER)
+    overdue = sum(r.overdue_actions for r in rest)
+    high = sum(r.bands.get(ScoreBand.HIGH, 0) for r in rest)
+    state = "all green or unset" if not red + amber else f"of them {red} red and {amber} amber"
+    return (
+        f"…and {plural(len(rest), 'more project')}, {state}; between them "
+        f"{plural(overdue, 'overdue action')} and {plural(high, 'high-score risk')}. "
+        "`/pmo status project:&lt;slug&gt;` shows any one."
+    )
 
 
 def _portfolio_line(row: PortfolioRow) -> str:
     status = rag_label(row.status.rag) if row.status else ":white_circle: *no status*"
-    trend = TREND.get((row.previous, row.status.rag), "") if row.status and row.previous else ""
-    trend = f" {trend}" if trend else ""
-    top = f", top {score_badge(row.top_risk_score)}" if row.top_risk_score else ""
+    trend = rag_trend(row.status.rag if row.status else None, row.week_ago)
+    shown_trend = f" {TREND[trend]} _{trend}_" if trend else ""
     overdue = f":warning: {row.overdue_actions} overdue" if row.overdue_actions else "0 overdue"
     reason = (
         f"\n_{escape(clip(row.status.reason, 200))}_" if row.status and row.status.reason else ""
     )
     return (
-        f"{status}{trend} *{escape(row.project.name)}* <#{row.project.channel_id}> · "
-        f"{plural(row.open_risks, 'open risk')}{top} · {overdue} · "
-        f"{plural(row.open_issues, 'open issue')}{reason}"
+        f"{status}{shown_trend} *{escape(row.project.name)}* <#{row.project.channel_id}> · "
+        f"{_risks(row)} · {overdue} · {plural(row.open_issues, 'open issue')}{reason}"
     )
+
+
+def _risks(row: PortfolioRow) -> str:
+    """`3 open risks (1 high, 1 medium, 1 low; top :red_circle: 20)`."""
+    if not row.open_risks:
+        return "0 open risks"
+    bands = ", ".join(f"{row.bands.get(band, 0)} {band.name.lower()}" for band in ScoreBand)
+    top = f"; top {score_badge(row.top_risk_score)}" if row.top_risk_score else ""
+    return f"{plural(row.open_risks, 'open risk')} ({bands}{top})"
 
 
 def render_help(title: str, body: str) -> Reply:

@@ -18,6 +18,7 @@ from bot.domain import (
     Due,
     EscalationDue,
     Item,
+    PortfolioDue,
     ProjectSection,
     ReminderDue,
     StandupPromptDue,
@@ -27,6 +28,7 @@ from handlers.blocks.channel_lost import render_channel_lost
 from handlers.blocks.controls import item_controls
 from handlers.blocks.digest import render_digest_due
 from handlers.blocks.items import summary_line
+from handlers.blocks.portfolio_digest import render_portfolio_due
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.standup_prompts import render_prompt, render_summary
 from handlers.blocks.text import Viewer, escape, mention, plural
@@ -53,6 +55,8 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_summary(due)
     if isinstance(due, DigestDue):
         return render_digest_due(due)
+    if isinstance(due, PortfolioDue):
+        return render_portfolio_due(due)
     if isinstance(due, ChannelLostDue):
         return render_channel_lost(due)
     return render_escalation(due, Viewer(now, due.item.project.timezone))

@@ -12,7 +12,6 @@ from bot.domain import Actor
 from bot.services import projects, settings
 from handlers.blocks.projects import (
     render_help,
-    render_portfolio,
     render_project,
     render_status,
     render_status_change,
@@ -29,6 +28,7 @@ from handlers.blocks.settings import (
 from handlers.blocks.text import Viewer
 from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
 from handlers.commands.digest import run_digest_command
+from handlers.commands.portfolio import run_portfolio_command
 from handlers.digest_grammar import (
     DigestMentions,
     PostDigest,
@@ -42,7 +42,6 @@ from handlers.grammar import (
     Help,
     ListHolidays,
     PmoCommand,
-    PortfolioCommand,
     ProjectCommand,
     RemindersCommand,
     RemoveHoliday,
@@ -50,6 +49,12 @@ from handlers.grammar import (
     ShowAway,
     StatusCommand,
     parse_pmo_command,
+)
+from handlers.portfolio_grammar import (
+    PortfolioCommand,
+    SchedulePortfolioDigest,
+    ShowPortfolioDigests,
+    StopPortfolioDigest,
 )
 from handlers.usage import help_text
 
@@ -75,8 +80,13 @@ def run_pmo_command(deps: Deps, actor: Actor, parsed: PmoCommand, viewer: Viewer
         case StatusCommand(rag=rag, reason=reason, project=slug) if rag is not None:
             project, entry, previous = projects.set_status(deps, actor, rag, reason, slug)
             return render_status_change(project, entry, previous)
-        case PortfolioCommand():
-            return render_portfolio(projects.portfolio(deps, actor))
+        case (
+            PortfolioCommand()
+            | ShowPortfolioDigests()
+            | SchedulePortfolioDigest()
+            | StopPortfolioDigest()
+        ):
+            return run_portfolio_command(deps, actor, parsed, viewer)
         case RemindersCommand(project=slug) if parsed.is_show:
             return render_reminder_settings(settings.reminder_settings(deps, actor, slug), viewer)
         case RemindersCommand(enabled=enabled, at=at, escalation_days=days, project=slug):

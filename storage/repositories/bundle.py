@@ -19,6 +19,7 @@ from storage.models import (
     Decision,
     Holiday,
     IdCounter,
+    PortfolioDigest,
     Project,
     Risk,
     Standup,
@@ -105,6 +106,7 @@ SPECS = (
     Spec(Standup, ("id",)),
     Spec(StandupThread, ("standup_id", "day"), (STANDUP,)),
     Spec(StandupAnswer, ("id",), (STANDUP,)),
+    Spec(PortfolioDigest, ("channel_id",)),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 

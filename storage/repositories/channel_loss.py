@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Delivery, Project, Standup, Workspace
+from storage.models import Delivery, PortfolioDigest, Project, Standup, Workspace
 
 Pair = tuple[int, str]  # (workspace id, channel id)
 
@@ -64,12 +64,20 @@ def lost_channels(session: Session, since: datetime, errors: Collection[str]) ->
 
 
 def _with_owners(session: Session, first: dict[Pair, Delivery]) -> list[LostChannel]:
-    """The project bound to the channel names its creator; else the channel's standup does."""
+    """The project bound to the channel names its creator; else the channel's standup does;
+    else whoever sent the weekly portfolio there."""
     workspace_ids = {ws for ws, _ in first}
     channels = {channel for _, channel in first}
     named = select(Workspace.id, Workspace.team_id).where(Workspace.id.in_(workspace_ids))
     teams = {row[0]: row[1] for row in session.execute(named)}
     owners: dict[Pair, tuple[str, str | None]] = {}
+    portfolios = select(
+        PortfolioDigest.workspace_id, PortfolioDigest.channel_id, PortfolioDigest.created_by
+    ).where(
+        PortfolioDigest.workspace_id.in_(workspace_ids), PortfolioDigest.channel_id.in_(channels)
+    )
+    for ws, channel, created_by in session.execute(portfolios):
+        owners[(ws, channel)] = (created_by, None)
     standups = select(Standup.workspace_id, Standup.channel_id, Standup.created_by).where(
         Standup.workspace_id.in_(workspace_ids), Standup.channel_id.in_(channels)
     )

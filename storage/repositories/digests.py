@@ -155,9 +155,15 @@ def _late_candidates(end: datetime, before: date) -> ColumnElement[bool]:
 
 
 def overdue_groups(
-    session: Session, ws: int, project_id: int, end: datetime, sure_before: date, before: date
-) -> list[tuple[str | None, str | None, date | None, int]]:
-    """(owner, owner's cached zone, edge day, count) of overdue candidates at `end`.
+    session: Session,
+    ws: int,
+    project_id: int | None,
+    end: datetime,
+    sure_before: date,
+    before: date,
+) -> list[tuple[int, str | None, str | None, date | None, int]]:
+    """(project, owner, owner's cached zone, edge day, count) of overdue candidates at `end`,
+    of one project or (`project_id` None) of every project in the workspace.
 
     Days before `sure_before` are overdue in every zone (edge day None); the days from it to
     `before` are kept apart, as whether they are overdue depends on the owner's own today.
@@ -165,8 +171,9 @@ def overdue_groups(
     edge = case(
         (and_(Action.due_at.is_(None), Action.due_on >= sure_before), Action.due_on), else_=None
     )
+    scope = _of_project(Action, ws, project_id) if project_id else (Action.workspace_id == ws,)
     stmt = (
-        select(Action.owner_id, UserProfile.timezone, edge, func.count())
+        select(Action.project_id, Action.owner_id, UserProfile.timezone, edge, func.count())
         .outerjoin(
             UserProfile,
             and_(
@@ -174,10 +181,10 @@ def overdue_groups(
                 UserProfile.user_id == Action.owner_id,
             ),
         )
-        .where(*_of_project(Action, ws, project_id), _late_candidates(end, before))
-        .group_by(Action.owner_id, UserProfile.timezone, edge)
+        .where(*scope, _late_candidates(end, before))
+        .group_by(Action.project_id, Action.owner_id, UserProfile.timezone, edge)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in session.execute(stmt)]
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in session.execute(stmt)]
 
 
 def overdue_firsts(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Action, Issue, Project, Risk, StatusUpdate
+from storage.models import Action, Issue, Project, StatusUpdate
 
 
 def by_channel(session: Session, workspace_id: int, channel_id: str) -> Project | None:
@@ -51,52 +51,6 @@ def recent_statuses(
         .limit(limit)
     )
     return session.scalars(stmt).all()
-
-
-def latest_two_statuses(session: Session, workspace_id: int) -> dict[int, list[StatusUpdate]]:
-    """Each project's current and previous status, in one query."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=StatusUpdate.project_id,
-            order_by=(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(StatusUpdate.id, rank).where(StatusUpdate.workspace_id == workspace_id).subquery()
-    )
-    stmt = (
-        select(StatusUpdate)
-        .join(ranked, ranked.c.id == StatusUpdate.id)
-        .where(ranked.c.rank <= 2)
-        .order_by(StatusUpdate.project_id, ranked.c.rank)
-    )
-    result: dict[int, list[StatusUpdate]] = {}
-    for update in session.scalars(stmt):
-        result.setdefault(update.project_id, []).append(update)
-    return result
-
-
-def open_risk_stats(session: Session, workspace_id: int) -> dict[int, tuple[int, int | None]]:
-    """project id → (open risks, top score), in one query."""
-    stmt = (
-        select(Risk.project_id, func.count(), func.max(Risk.likelihood * Risk.impact))
-        .where(Risk.workspace_id == workspace_id, Risk.status.in_(("open", "mitigating")))
-        .group_by(Risk.project_id)
-    )
-    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
-
-
-def overdue_action_counts(
-    session: Session, workspace_id: int, now: datetime, today: date
-) -> dict[int, int]:
-    stmt = (
-        select(Action.project_id, func.count())
-        .where(Action.workspace_id == workspace_id, Action.status == "open", overdue(now, today))
-        .group_by(Action.project_id)
-    )
-    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def open_issue_counts(session: Session, workspace_id: int) -> dict[int, int]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.domain import Actor, Kind, Rag
-from bot.services import items, projects, registers, settings, standups
+from bot.services import items, portfolio, projects, registers, settings, standups
 from bot.services.bundle import export_bundle, import_bundle
 from bot.services.bundle_files import BundleError
 from storage.db import Database, make_engine
@@ -110,6 +110,7 @@ def seed(deps: Deps, clock: FixedClock) -> None:
             updated_at=now,
         )
         session.add_all([thread, answer])
+    portfolio.set_portfolio_digest(deps, alice, "C0PMO", 0, time(9, 0))
     other = Actor(OTHER_TEAM, "U0CAROL", "C0ZEUS", enterprise_id="E0001", timezone="Asia/Tokyo")
     projects.bind_project(deps, other, "Zeus")
     add(other, Kind.RISK, title="another workspace's risk")
@@ -161,6 +162,7 @@ def test_export_import_export_gives_the_same_bundle(
     assert exported.rows == imported.rows
     assert exported.rows["risks"] == 5
     assert exported.rows["audit_events"] == 20
+    assert exported.rows["portfolio_digests"] == 1
     assert contents(first / OUTS[shape]) == contents(second / OUTS[shape])
     assert readable_alike(any_deps, make_deps(target, clock, RecordingGateway()))
 
@@ -181,6 +183,8 @@ def readable_alike(source: Deps, copy: Deps) -> bool:
         copy, alice, None
     )
     assert standups.settings(source, alice) == standups.settings(copy, alice)
+    assert portfolio.portfolio_digests(source, alice) == portfolio.portfolio_digests(copy, alice)
+    assert portfolio.portfolio_view(source, alice) == portfolio.portfolio_view(copy, alice)
     next_risk = items.add_item(copy, alice, Kind.RISK, {"title": "after the move"}, None)
     next_issue = items.add_item(copy, alice, Kind.ISSUE, {"title": "after the move"}, None)
     assert (next_risk.item.ref, next_issue.item.ref) == ("R-5", "I-3")

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
 
 from bot.clock import FixedClock
 from bot.deps import Deps
@@ -21,9 +20,10 @@ from bot.services import digest_charts
 from bot.services.sender import TickReport
 from bot.services.tick import run_tick
 from handlers.blocks.reminders import render_due
-from storage.models import Delivery, WorkerMark
 from tests.support.digest_seed import seed_project
 from tests.support.fakes import RecordingGateway
+from tests.support.ledger import last_pass_at, passes_after_a_stop
+from tests.support.ledger import ledger as ledger_of
 
 FRIDAY = datetime(2026, 11, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
 REPLIES = ["1-risks", "2-actions", "3-issues", "4-standup"]
@@ -48,14 +48,7 @@ def key(project: int, part: str = "") -> str:
 
 
 def ledger(deps: Deps) -> dict[str, str]:
-    with deps.db.read() as session:
-        rows = session.scalars(select(Delivery).where(Delivery.kind == "digest"))
-        return {row.key: row.status for row in rows}
-
-
-def last_pass_at(deps: Deps, when: datetime) -> None:
-    with deps.db.write() as session:
-        session.execute(insert(WorkerMark).values(name="tick", at=when))
+    return ledger_of(deps, "digest")
 
 
 def test_a_digest_goes_out_once_with_its_replies_in_its_thread(
@@ -98,12 +91,10 @@ def test_a_digest_more_than_24_hours_late_is_dropped_with_a_log_line(
     project: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    last_pass_at(any_deps, FRIDAY - timedelta(hours=1))
-    with caplog.at_level(logging.INFO, logger="pmo_bot.tick"):
-        run(any_deps, clock, FRIDAY + timedelta(hours=25))
-        run(any_deps, clock, FRIDAY + timedelta(hours=25, minutes=1))
+    dropped = passes_after_a_stop(
+        any_deps, lambda at: run(any_deps, clock, at), FRIDAY, timedelta(hours=25), caplog
+    )
     assert digest_sends(gateway) == []
-    dropped = [r.getMessage() for r in caplog.records if "more than 24 hours late" in r.message]
     assert dropped == [f"dropped {key(project)}: more than 24 hours late, as no worker ran"]
 
 

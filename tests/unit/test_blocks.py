@@ -20,6 +20,7 @@ from bot.domain import (
     ProjectRef,
     ProjectStatus,
     Rag,
+    ScoreBand,
     StatusEntry,
 )
 from bot.errors import ParseError, UserError
@@ -597,7 +598,8 @@ def row(
 ) -> PortfolioRow:
     project = ProjectRef(f"p{n}", name or f"Project {n}", f"C{n:08d}")
     status = StatusEntry(rag, reason, "U0BOB", NOW) if rag else None
-    return PortfolioRow(project, status, previous, n % 7, (n % 25) or None, n % 3, n % 5)
+    bands = {ScoreBand.HIGH: n % 7} if n % 7 else {}
+    return PortfolioRow(project, status, previous, n % 7, (n % 25) or None, n % 3, n % 5, bands)
 
 
 def test_an_empty_portfolio_says_how_to_start() -> None:
@@ -613,14 +615,25 @@ def test_an_empty_portfolio_says_how_to_start() -> None:
     ("single", "expected"),
     [
         (
-            PortfolioRow(APOLLO, entry(Rag.RED, "late"), Rag.AMBER, 3, 12, 2, 1),
-            ":red_circle: *RED* :arrow_lower_right: *Apollo* <#C0APOLLO> · 3 open risks, "
-            "top :large_orange_circle: 12 · :warning: 2 overdue · 1 open issue\n_late_",
+            PortfolioRow(
+                APOLLO,
+                entry(Rag.RED, "late"),
+                Rag.AMBER,
+                3,
+                12,
+                2,
+                1,
+                {ScoreBand.MEDIUM: 1, ScoreBand.LOW: 2},
+            ),
+            ":red_circle: *RED* :arrow_lower_right: _worsening_ *Apollo* <#C0APOLLO> · "
+            "3 open risks (0 high, 1 medium, 2 low; top :large_orange_circle: 12) · "
+            ":warning: 2 overdue · 1 open issue\n_late_",
         ),
         (
-            PortfolioRow(APOLLO, entry(Rag.GREEN, None), Rag.RED, 1, 20, 0, 0),
-            ":large_green_circle: *GREEN* :arrow_upper_right: *Apollo* <#C0APOLLO> · "
-            "1 open risk, top :red_circle: 20 · 0 overdue · 0 open issues",
+            PortfolioRow(APOLLO, entry(Rag.GREEN, None), Rag.RED, 1, 20, 0, 0, {ScoreBand.HIGH: 1}),
+            ":large_green_circle: *GREEN* :arrow_upper_right: _improving_ *Apollo* <#C0APOLLO> · "
+            "1 open risk (1 high, 0 medium, 0 low; top :red_circle: 20) · 0 overdue · "
+            "0 open issues",
         ),
         (
             PortfolioRow(APOLLO, None, None, 0, None, 0, 0),
@@ -647,7 +660,12 @@ def test_a_portfolio_of_500_ordinary_projects() -> None:
     lines = texts(reply)
     assert lines[0] == "Portfolio: 500 projects"
     assert len(reply.blocks) == 42
-    assert lines[-1] == "…and 460 more projects, all green or unset."
+    rest = rows[40:]
+    overdue, high = sum(r.overdue_actions for r in rest), sum(r.open_risks for r in rest)
+    assert lines[-1] == (
+        f"…and 460 more projects, all green or unset; between them {overdue} overdue actions "
+        f"and {high} high-score risks. `/pmo status project:&lt;slug&gt;` shows any one."
+    )
     assert reply.text == "Portfolio: 500 projects, 3 red"
 
 
@@ -662,9 +680,8 @@ def test_a_portfolio_of_500_with_long_names_and_reasons_fits() -> None:
     check(reply)
     shown = len(reply.blocks) - 2
     assert 0 < shown <= 40
-    assert (
-        texts(reply)[-1]
-        == f"…and {500 - shown} more projects, of them {500 - shown} red and 0 amber."
+    assert texts(reply)[-1].startswith(
+        f"…and {500 - shown} more projects, of them {500 - shown} red and 0 amber; between them "
     )
 
 
@@ -674,7 +691,7 @@ def test_the_projects_left_out_are_not_called_green_when_they_are_not() -> None:
     reply = render_portfolio(rows)
 
     check(reply)
-    assert texts(reply)[-1] == "…and 10 more projects, of them 0 red and 5 amber."
+    assert texts(reply)[-1].startswith("…and 10 more projects, of them 0 red and 5 amber; ")
 
 
 # -- help and errors ---------------------------------------------------------------------------

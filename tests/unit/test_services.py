@@ -10,9 +10,9 @@ from sqlalchemy import event, select
 
 from bot.clock import FixedClock
 from bot.deps import Deps
-from bot.domain import Actor, Kind, Rag
+from bot.domain import Actor, Kind, Rag, ScoreBand
 from bot.errors import Conflict, NotFound, UserError
-from bot.services import items, people, projects, registers
+from bot.services import items, people, portfolio, projects, registers
 from storage.models import AuditEvent, Issue
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.support.fakes import RecordingGateway
@@ -150,7 +150,7 @@ def test_workspaces_never_see_each_other(deps: Deps, apollo: Actor) -> None:
         items.close_item(deps, intruder, Kind.RISK, 1, None)
     with pytest.raises(UserError, match="/pmo project"):
         registers.list_items(deps, intruder, Kind.RISK, "all")
-    assert projects.portfolio(deps, intruder) == ()
+    assert portfolio.portfolio_view(deps, intruder) == ()
     with pytest.raises(NotFound, match="no project `apollo`"):
         projects.set_status(deps, intruder, Rag.RED, "x", "apollo")
 
@@ -184,14 +184,16 @@ def test_status_history_and_portfolio(deps: Deps, apollo: Actor, clock: FixedClo
     assert [e.rag for e in status.history] == [Rag.AMBER, Rag.GREEN]
     add(deps, apollo, Kind.RISK, title="big", likelihood=5, impact=4)
     add(deps, apollo, Kind.ACTION, title="late", due=date(2026, 11, 18))
-    rows = projects.portfolio(deps, apollo)
+    rows = portfolio.portfolio_view(deps, apollo)
     assert [r.project.name for r in rows] == ["Zeus", "Apollo"]
     apollo_row = rows[1]
-    assert (apollo_row.previous, apollo_row.open_risks, apollo_row.top_risk_score) == (
-        Rag.GREEN,
+    # Both statuses were set this week: 7 days ago it had none, so no trend yet.
+    assert (apollo_row.week_ago, apollo_row.open_risks, apollo_row.top_risk_score) == (
+        None,
         1,
         20,
     )
+    assert apollo_row.bands == {ScoreBand.HIGH: 1}
     assert apollo_row.overdue_actions == 1
 
 
@@ -207,7 +209,7 @@ def test_portfolio_costs_a_fixed_number_of_queries(deps: Deps, alice: Actor) -> 
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            projects.portfolio(deps, alice)
+            portfolio.portfolio_view(deps, alice)
         finally:
             event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
