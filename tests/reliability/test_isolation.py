@@ -48,7 +48,9 @@ COMMANDS = [
     ("/pmo", "digest"), ("/pmo", "digest preview project:apollo"),
     ("/pmo", "digest now project:apollo"), ("/pmo", "digest schedule monday 09:00 project:apollo"),
     ("/pmo", "digest off project:apollo"), ("/pmo", "digest mentions on project:apollo"),
-    ("/pmo", "digest preview"), ("/pmo", "digest now"),
+    ("/pmo", "digest preview"), ("/pmo", "digest now"), ("/pmo", "portfolio digest"),
+    ("/pmo", f"portfolio digest <#{CHANNEL}|apollo> monday 09:00"),
+    ("/pmo", f"portfolio digest off <#{CHANNEL}|apollo>"),
 ]  # fmt: skip
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import update
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.services import portfolio
-from bot.services.tick import TickReport, run_tick
+from bot.services.sender import TickReport
+from bot.services.tick import run_tick
 from bot.slack import SendResult
 from handlers.blocks.reminders import render_due
 from storage.models import Workspace
