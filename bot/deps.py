@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.installations import Installations
+from bot.memo import Memo
 from bot.slack import InstalledGateways, SlackGateway, SlackGateways, WebApiGateway, make_web_client
 from storage.db import Database, make_engine
 
@@ -19,6 +20,7 @@ class Deps:
     db: Database
     gateways: SlackGateways | None = None  # OAuth mode: each workspace's own gateway
     installations: Installations | None = None  # OAuth mode: the stored installs and tokens
+    memo: Memo = field(default_factory=Memo, compare=False)  # this process's, shared by requests
 
     def slack_for(self, team_id: str) -> SlackGateway | None:
         """The gateway that speaks for `team_id`: the one token's (single-workspace mode), or

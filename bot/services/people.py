@@ -13,6 +13,10 @@ from storage.repositories import people, workspaces
 
 log = logging.getLogger(__name__)
 PROFILE_TTL = timedelta(hours=24)
+# How long a process trusts the zone it last read before reading the database again: a served
+# request then costs no query for it, and a zone Slack pushed to another worker (user_change)
+# is picked up here within this while.
+MEMO_TTL = timedelta(minutes=1)
 FALLBACK_TZ = "UTC"
 
 
@@ -24,10 +28,15 @@ def timezone_of(deps: Deps, actor: Actor, user_id: str | None = None) -> str:
     """
     user_id = user_id or actor.user_id
     now = deps.clock.now()
+    key = ("zone", actor.team_id, user_id)
+    remembered = deps.memo.get(key, now, MEMO_TTL)
+    if remembered is not None and now - remembered[1] < PROFILE_TTL:
+        return str(remembered[0])
     with deps.db.read() as session:
         ws = workspaces.find(session, actor.team_id)
         cached = people.get(session, ws, user_id) if ws is not None else None
         if cached is not None and now - cached.fetched_at < PROFILE_TTL:
+            deps.memo.put(key, (cached.timezone, cached.fetched_at), now)
             return cached.timezone
     fetched = deps.slack.user_info(user_id)
     if fetched is None or not valid_zone(fetched.timezone):
@@ -38,6 +47,7 @@ def timezone_of(deps: Deps, actor: Actor, user_id: str | None = None) -> str:
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
         people.save(session, ws, user_id, name=fetched.name, timezone=zone, at=now)
+    deps.memo.put(key, (zone, now), now)
     return zone
 
 
@@ -62,4 +72,5 @@ def remember_profile(
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
         people.save(session, ws, user_id, name=name, timezone=timezone, at=now)
+    deps.memo.put(("zone", actor.team_id, user_id), (timezone, now), now)
     return True

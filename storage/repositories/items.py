@@ -70,11 +70,21 @@ def page(
         where.append(model.owner_id == owner_id)
     if overdue_at is not None:
         where.append(overdue(*overdue_at))
-    total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    # The count rides along as a window over the same rows (taken before OFFSET and LIMIT):
+    # one query instead of two. Only a page past the end needs counting on its own.
     stmt = (
-        select(model).where(*where).order_by(*_order(kind, now, today)).offset(offset).limit(limit)
+        select(model, func.count().over().label("total"))
+        .where(*where)
+        .order_by(*_order(kind, now, today))
+        .offset(offset)
+        .limit(limit)
     )
-    return cast(Sequence[ItemRow], session.scalars(stmt).all()), total
+    found = session.execute(stmt).all()
+    if found or offset == 0:
+        total = int(found[0].total) if found else 0
+    else:
+        total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    return cast(Sequence[ItemRow], [row[0] for row in found]), total
 
 
 def _order(kind: str, now: datetime, today: date) -> list[Any]:
