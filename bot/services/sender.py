@@ -141,7 +141,7 @@ class Sender:
         if slack is None:
             return False  # uninstalled since: the send itself is refused and dropped
         try:
-            found = slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+            found = find_keyed(slack, row)
         except LookupError as error:
             log.warning("cannot tell whether %s went out: %s; asking again later", row.key, error)
             self._record(row.id, status="failed", next_attempt_at=self.now + backoff(1))
@@ -153,9 +153,7 @@ class Sender:
         with self.lock:
             self.report.settled += 1
         log.info("settled %s: the attempt left unanswered had reached Slack", row.key)
-        self._record(
-            row.id, status="sent", sent_at=self.now, channel_id=found.channel, message_ts=found.ts
-        )
+        self._record(row.id, **found_sent(found, self.now))
         return True
 
     def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
@@ -270,3 +268,14 @@ class Sender:
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def find_keyed(slack: SlackGateway, row: Delivery) -> SendResult | None:
+    """The message a delivery's earlier attempt left in Slack (found by the key in its
+    metadata), or None; raises LookupError when Slack can't say."""
+    return slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+
+
+def found_sent(found: SendResult, now: datetime) -> dict[str, Any]:
+    """The ledger values of a delivery whose message was found in Slack."""
+    return {"status": "sent", "sent_at": now, "channel_id": found.channel, "message_ts": found.ts}

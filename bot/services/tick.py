@@ -29,7 +29,7 @@ from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
-from bot.services.sender import Pacer, Renderer, Sender, TickReport
+from bot.services.sender import Pacer, Renderer, Sender, TickReport, find_keyed, found_sent
 from bot.services.senders import Senders
 from bot.services.standup_tick import standup_dues
 from storage.models import Project
@@ -259,13 +259,12 @@ def _settle_stale(
             report.dropped += 1
             continue
         try:
-            found = slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+            found = find_keyed(slack, row)
         except LookupError as error:
             log.warning("cannot settle %s yet: %s", row.key, error)
             continue
         if found is not None:
-            outcome = {"status": "sent", "sent_at": now, "channel_id": found.channel}
-            outcomes.append({"id": row.id, **outcome, "message_ts": found.ts})
+            outcomes.append({"id": row.id, **found_sent(found, now)})
             log.info("settled %s: it was sent before the worker stopped", row.key)
         else:
             outcomes.append({"id": row.id, "status": "failed", "next_attempt_at": now})
