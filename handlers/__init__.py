@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.domain import Kind
-from handlers.commands.digest import post_digest
+from handlers.commands.digest import asks_digest, post_digest
 from handlers.commands.export import asks_export, upload_export
 from handlers.commands.items import handle_raid_command
 from handlers.commands.pmo import handle_pmo_command
@@ -68,7 +68,8 @@ def register(app: App) -> None:
             ack=handle_raid_command, lazy=[refresh_after_command]
         )
         app.command(kind.command)(handle_raid_command)
-    app.command("/pmo")(ack=handle_pmo_command, lazy=[post_digest])  # `digest now|preview`
+    app.command("/pmo", matchers=[asks_digest])(ack=handle_pmo_command, lazy=[post_digest])
+    app.command("/pmo")(handle_pmo_command)
     app.command("/standup")(handle_standup_command)
     for action_id in ITEM_ACTIONS:
         if action_id != UPDATE:  # Update opens the edit form: see handlers.modals

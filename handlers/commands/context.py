@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -75,3 +76,15 @@ def viewer_for(deps: Deps, actor: Actor) -> Viewer:
 def local_now(viewer: Viewer) -> datetime:
     """Now in the viewer's own zone: what "tomorrow" and "friday" are relative to."""
     return viewer.now.astimezone(viewer.zone)
+
+
+def first_word_is(word: str) -> Callable[[dict[str, Any]], bool]:
+    """A listener matcher: the command's text starts with `word` (any case). It routes only the
+    commands that have a follow-up to the listener carrying a lazy step, since Bolt copies the
+    whole request for each lazy listener before it answers."""
+
+    def matches(command: dict[str, Any]) -> bool:
+        words = (command.get("text") or "").split(maxsplit=1)
+        return bool(words) and words[0].lower() == word
+
+    return matches

@@ -27,7 +27,7 @@ from handlers.blocks.digest_settings import (
 )
 from handlers.blocks.reply import Reply
 from handlers.blocks.text import Viewer
-from handlers.commands.context import actor_from_command, deps_of
+from handlers.commands.context import actor_from_command, deps_of, first_word_is
 from handlers.digest_grammar import (
     DigestCommand,
     DigestMentions,
@@ -60,8 +60,9 @@ def run_digest_command(deps: Deps, actor: Actor, parsed: DigestCommand, viewer: 
 def post_digest(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """Lazy listener on `/pmo`: compose the digest and post it (or preview it) after the answer.
 
-    Bolt runs it after every `/pmo …` answer, so it does nothing unless the text asks for a
-    digest now; the answer already told the person about bad text or a missing project.
+    Bolt runs it after `/pmo digest …` answers (see `asks_digest`), so it does nothing unless
+    the text asks for a digest now; the answer already told the person about bad text or a
+    missing project.
     """
     deps = deps_of(context)
     wanted = digest_request(command.get("text") or "", deps.clock.now())
@@ -104,6 +105,9 @@ def post_digest(command: dict[str, Any], context: BoltContext, respond: Respond)
         deps.slack.upload_file(
             channel, chart.filename, chart.content, chart.title, chart.title, thread_ts=ts
         )
+
+
+asks_digest = first_word_is("digest")
 
 
 def digest_request(text: str, now: datetime) -> PostDigest | None:

@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.services import export
 from handlers.blocks.reply import Reply
 from handlers.blocks.text import escape, plural
-from handlers.commands.context import actor_from_command, deps_of
+from handlers.commands.context import actor_from_command, deps_of, first_word_is
 from handlers.grammar import ExportItems, parse_item_command
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,7 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
         )
 
 
-def asks_export(command: dict[str, Any]) -> bool:
-    """Listener matcher: the command text starts with `export`."""
-    words = (command.get("text") or "").split(maxsplit=1)
-    return bool(words) and words[0].lower() == "export"
+asks_export = first_word_is("export")
 
 
 def export_request(kind: Kind, text: str, now: datetime) -> ExportItems | None:
