@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -18,13 +19,18 @@ from slack_bolt.request.internals import build_context
 from bot.app import create_app
 from bot.config import Settings
 from bot.deps import Deps, build_deps
+from bot.inbound import Refusal, SlackSignature, body_length, decoded, refused
 from bot.logs import install, log_context, slack_request_id
+from bot.manifest import EVENTS_PATH
 from storage.schema import SchemaState, schema_state
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 log = logging.getLogger(__name__)
+
+# Where _dispatch leaves the checked body for _RequestHandler (a key only this module sets).
+VERIFIED_BODY = "pmo_bot.verified_body"
 
 
 class FormSafeRequest(BoltRequest):
@@ -56,21 +62,45 @@ class FormSafeRequest(BoltRequest):
 
 
 class _RequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, given the body bot.web has already read and checked (VERIFIED_BODY):
+    nothing reads the request's stream again, and a signed body Bolt cannot parse is a 400."""
+
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        return self.app.dispatch(
-            FormSafeRequest(
-                body=request.get_body(),
-                query=request.query_string,
-                headers=request.get_headers(),
+        body = request.environ.get(VERIFIED_BODY)
+        if not isinstance(body, str):  # only bot.web calls this, and only with a checked body
+            return _bad_request("body was not checked")
+        try:
+            bolt_request = FormSafeRequest(
+                body=body, query=request.query_string, headers=request.get_headers()
             )
-        )
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            # Signed, so from Slack, yet not a form, JSON or payload=JSON Bolt can read.
+            return _bad_request(f"signed body Bolt cannot parse ({type(error).__name__})")
+        return self.app.dispatch(bolt_request)
+
+
+def _bad_request(reason: str) -> BoltResponse:
+    refused(Refusal(400, reason), EVENTS_PATH)
+    return BoltResponse(status=400, body="", headers={"content-type": "text/plain"})
 
 
 class WebApp:
     """The WSGI application: health checks here, everything else to Bolt."""
 
-    def __init__(self, deps: Deps, *, listener_executor: Executor | None = None):
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        listener_executor: Executor | None = None,
+        wall: Callable[[], float] = time.time,
+    ):
+        """`wall`: seconds since the epoch, for the signature's five-minute window (Slack's
+        clock, not the app's injected one, which tests move freely)."""
         self.deps = deps
+        secret = deps.settings.slack_signing_secret
+        if not secret:
+            raise ValueError("serving Slack's requests needs SLACK_SIGNING_SECRET")
+        self.signature = SlackSignature(secret, wall)
         self.slack = _RequestHandler(create_app(deps, listener_executor=listener_executor))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -90,13 +120,42 @@ class WebApp:
             return answer
 
     def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
             status, body = self.health()
             payload = json.dumps(body).encode()
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
             start_response(status, headers)
             return [payload]
+        if path != EVENTS_PATH:  # the OAuth pages (GET) and 404s: no body is ever read
+            return self.slack(_without_body(environ), start_response)
+        checked = self._checked_body(environ)
+        if isinstance(checked, Refusal):
+            refused(checked, EVENTS_PATH)
+            headers = [("Content-Type", "text/plain"), ("Content-Length", "0")]
+            if checked.status == 405:
+                headers.append(("Allow", "POST"))
+            start_response(checked.status_line, headers)
+            return [b""]
+        environ[VERIFIED_BODY] = checked
         return self.slack(environ, start_response)
+
+    def _checked_body(self, environ: WSGIEnvironment) -> str | Refusal:
+        """The body of a POST to /slack/events once it is known to be Slack's (bot.inbound)."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return Refusal(405, f"{environ.get('REQUEST_METHOD')} to {EVENTS_PATH}")
+        length = body_length(environ.get("CONTENT_LENGTH"))
+        if isinstance(length, Refusal):
+            return length
+        raw = environ["wsgi.input"].read(length) if length else b""
+        if len(raw) != length:
+            return Refusal(400, f"body ended after {len(raw)} of {length} bytes")
+        refusal = self.signature.check(
+            raw,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+        )
+        return refusal or decoded(raw)
 
     def health(self) -> tuple[str, dict[str, str]]:
         try:
@@ -112,6 +171,11 @@ class WebApp:
                 "schema": schema.value,
             }
         return "200 OK", {"status": "ok", "database": "ok", "schema": "current"}
+
+
+def _without_body(environ: WSGIEnvironment) -> WSGIEnvironment:
+    """The request as Bolt's OAuth pages see it: whatever body was sent is never read."""
+    return {**environ, "CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO(b"")}
 
 
 def _request_id(environ: WSGIEnvironment) -> str:

@@ -21,8 +21,8 @@ _event_ids = itertools.count(1)
 def sign(body: str | bytes, secret: str, timestamp: int) -> dict[str, str]:
     """The X-Slack-Request-Timestamp and X-Slack-Signature headers (v0, HMAC-SHA256 of
     "v0:{timestamp}:{body}" keyed by the signing secret) that Slack sends with `body`."""
-    text = body.decode() if isinstance(body, bytes) else body
-    base = f"v0:{timestamp}:{text}".encode()
+    raw = body if isinstance(body, bytes) else body.encode()
+    base = f"v0:{timestamp}:".encode() + raw
     digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
 
