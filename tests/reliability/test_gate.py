@@ -175,7 +175,12 @@ def test_a_promised_huge_body_is_never_read(
     )
     environ["wsgi.input"] = _Unreadable()
     statuses: list[str] = []
-    chunks = apollo.web(environ, lambda s, h, *_: statuses.append(s))
+
+    def start_response(status: str, _headers: list[tuple[str, str]], *_: Any) -> Any:
+        statuses.append(status)
+        return lambda data: None
+
+    chunks = apollo.web(environ, start_response)
     b"".join(chunks)
     assert int(statuses[0].split()[0]) == status
 
