@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's requests at POST /slack/events, GET /healthz, served by gunicorn."""
+"""HTTP mode: Slack's requests at POST /slack/events, GET /healthz, served by gunicorn's
+asyncio worker through bot.asgi."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
 
 from bot.app import create_app
+from bot.asgi import BufferedFront
 from bot.config import Settings
 from bot.deps import Deps, build_deps
 from bot.inbound import Refusal, SlackSignature, body_length, decoded, refused
@@ -190,8 +192,10 @@ def serve_http(settings: Settings) -> None:
 
 
 def run_gunicorn(settings: Settings, load_app: Callable[[], Callable[..., Any]]) -> None:
-    """gunicorn as `serve` runs it (gthread workers); `load_app` builds each worker's WSGI app
-    (benchmarks serve a no-op Bolt app through here, so both are served alike)."""
+    """gunicorn as `serve` runs it: asyncio workers that read each request whole (bot.asgi)
+    before a thread runs the WSGI app on it, so slow clients hold no thread; `load_app` builds
+    each worker's WSGI app (benchmarks serve a no-op Bolt app through here, so both are served
+    alike)."""
     from gunicorn.app.base import BaseApplication
     from gunicorn.glogging import Logger
 
@@ -208,8 +212,9 @@ def run_gunicorn(settings: Settings, load_app: Callable[[], Callable[..., Any]])
             options: dict[str, object] = {
                 "bind": f"0.0.0.0:{settings.port}",
                 "workers": settings.web_concurrency,
-                "worker_class": "gthread",
-                "threads": 4,
+                "worker_class": "asgi",  # gunicorn's own asyncio worker (gunicorn >= 25)
+                "worker_connections": 1000,
+                "keepalive": 5,
                 "timeout": 30,
                 "graceful_timeout": 10,
                 "accesslog": None,
@@ -222,6 +227,6 @@ def run_gunicorn(settings: Settings, load_app: Callable[[], Callable[..., Any]])
                 self.cfg.set(key, value)
 
         def load(self) -> Callable[..., Any]:
-            return load_app()
+            return BufferedFront(load_app())
 
     Server().run()
