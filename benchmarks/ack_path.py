@@ -1,4 +1,4 @@
-"""The ack path: `pmo-bot serve` (2 gthread workers) answering signed `/risk add` and `/risk list`
+"""The ack path: `pmo-bot serve` (2 asyncio workers, 8 app threads each) answering signed `/risk add` and `/risk list`
 over 16 keep-alive connections, against a no-op Bolt app served the same way in the same run.
 
 Run from the repository root: `python -m benchmarks.ack_path [--pg URL] [--seconds N]`. SQLite
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(
-        f"connections: {CONNECTIONS}, 2 gthread workers (4 threads) each, {args.rounds} rounds "
+        f"connections: {CONNECTIONS}, 2 asyncio workers (8 app threads) each, {args.rounds} rounds "
         f"of no-op / list / add, {args.seconds:g} s a run"
     )
     fake = FakeSlack(loopback_port()).start()
