@@ -14,6 +14,7 @@ from bot.services.people import remember_profile
 from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
 from handlers.commands.context import (
+    acting_workspace,
     actor_from_event,
     deps_of,
     local_now,
@@ -37,7 +38,7 @@ MENTION_HELP = (
 def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
     deps = deps_of(context)
     event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-    with first_delivery(deps, body.get("team_id", ""), event_id) as first:
+    with first_delivery(deps, acting_workspace(body)[0], event_id) as first:
         if not first:
             return  # Slack's retry of a delivery we already handled
         reply = mention_reply(body, event, context)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import BoltRequest
+from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from bot.logs import bind, slack_request_id
 from handlers.usage import ITEM_USAGE, PMO_USAGE, STANDUP_USAGE
@@ -40,8 +41,10 @@ def _header(headers: Mapping[str, str | Sequence[str]], name: str) -> str | None
 def describe(body: Mapping[str, Any]) -> dict[str, str | None]:
     """team plus one of command (`/risk add`), event (`app_mention`) or action
     (`block_actions:item_done`, `view_submission:raid_add`)."""
-    team = body.get("team_id") or _get(body, "team", "id") or _get(body, "user", "team_id")
-    fields: dict[str, str | None] = {"team": team, "enterprise": body.get("enterprise_id")}
+    fields: dict[str, str | None] = {
+        "team": extract_team_id(dict(body)),  # the acting workspace, as for every listener
+        "enterprise": extract_enterprise_id(dict(body)),
+    }
     if "command" in body:
         word = str(body.get("text") or "").strip().split(" ", 1)[0].lower()
         name = str(body["command"])

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from bot.deps import Deps
 from bot.domain import Actor
@@ -21,13 +22,25 @@ def deps_of(context: BoltContext) -> Deps:
     return deps
 
 
+def acting_workspace(body: dict[str, Any]) -> tuple[str, str | None]:
+    """(team id, enterprise id) of the workspace that acts: the one that installed the app, as
+    Bolt reads it to authorize the request (a view's `app_installed_team_id`, an event's
+    `authorizations`), never a Slack Connect member's own team. The one rule for every listener,
+    the events' dedupe key and the log fields."""
+    team = extract_team_id(body)
+    if not team:
+        raise ValueError("a request without a workspace")
+    return str(team), extract_enterprise_id(body) or None
+
+
 def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
     """The person who ran the slash command, with their Slack time zone (cached)."""
+    team, enterprise = acting_workspace(command)
     actor = Actor(
-        team_id=command["team_id"],
+        team_id=team,
         user_id=command["user_id"],
         channel_id=command["channel_id"],
-        enterprise_id=command.get("enterprise_id") or None,
+        enterprise_id=enterprise,
     )
     return with_zone(deps, actor)
 
@@ -37,30 +50,20 @@ def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id", ""
     )
-    team = body.get("team") or {}
+    team, enterprise = acting_workspace(body)
     user = body.get("user") or {}
-    actor = Actor(
-        team_id=team.get("id") or user.get("team_id", ""),
-        user_id=user["id"],
-        channel_id=channel,
-        enterprise_id=(body.get("enterprise") or {}).get("id"),
-    )
+    actor = Actor(team_id=team, user_id=user["id"], channel_id=channel, enterprise_id=enterprise)
     return with_zone(deps, actor)
 
 
 def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
     """The person behind an event (a mention, a Home visit); the channel as the event has it."""
-    authorization = (body.get("authorizations") or [{}])[0]
-    view = event.get("view") or {}
-    team_id = body.get("team_id") or authorization.get("team_id") or view.get("team_id")
-    if not team_id:
-        raise ValueError("app_home_opened without a team id")
-    enterprise_id = body.get("enterprise_id") or authorization.get("enterprise_id")
+    team, enterprise = acting_workspace(body)
     return Actor(
-        team_id=str(team_id),
+        team_id=team,
         user_id=event["user"],
         channel_id=event.get("channel") or "",
-        enterprise_id=enterprise_id or None,
+        enterprise_id=enterprise,
     )
 
 
