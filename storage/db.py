@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -17,6 +18,7 @@ DEFAULT_URL = "sqlite:///pmo-bot.db"
 # for the operating system's TCP timeout, minutes. A `connect_timeout` in the URL wins.
 CONNECT_TIMEOUT = 2
 _WRITE = "pmo_write"
+_writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
 
 
 class DatabaseUnavailable(Exception):
@@ -44,6 +46,19 @@ def make_engine(
     )
 
 
+@contextmanager
+def writes_first() -> Iterator[None]:
+    """Inside it, a transaction this thread begins on SQLite takes the write lock at BEGIN,
+    whatever runs it: for code with its own transactions that read before they write
+    (slack-sdk's installation store), which would otherwise fail at once with "database is
+    locked" when another writer commits between their read and their write."""
+    token = _writes_first.set(True)
+    try:
+        yield
+    finally:
+        _writes_first.reset(token)
+
+
 def _tune_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers; writers take the lock up front (BEGIN IMMEDIATE).
 
@@ -63,7 +78,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE, False)
+        write = connection.get_execution_options().get(_WRITE, False) or _writes_first.get()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
