@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from sqlalchemy import Engine
+
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.installations import Installations
 from bot.memo import Memo
 from bot.slack import InstalledGateways, SlackGateway, SlackGateways, WebApiGateway, make_web_client
-from storage.db import Database, make_engine
+from storage.db import REQUEST_BUDGET, Database, make_engine
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,20 @@ class Deps:
         return self
 
 
-def build_deps(settings: Settings) -> Deps:
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+def build_deps(settings: Settings, *, answering: bool = True) -> Deps:
+    """The process's deps: `answering` Slack's requests (serve, Socket Mode), or not (the
+    worker, the tick), which decides how long database work waits: see engine_for."""
+    engine = engine_for(settings, answering=answering)
     return assemble(settings, SystemClock(), Database(engine))
+
+
+def engine_for(settings: Settings, *, answering: bool) -> Engine:
+    """A process's engine. One that answers people gives a request's database work
+    REQUEST_BUDGET (2 s) to get a lock or a connection, so a command that cannot be stored in
+    time is told "busy, try again" with nothing stored before Slack gives up on it (3 s) and
+    the person retypes. The worker and the tick answer nobody: they wait out long locks."""
+    budget = REQUEST_BUDGET if answering else None
+    return make_engine(settings.database_url, pool_size=settings.db_pool_size, budget=budget)
 
 
 def assemble(settings: Settings, clock: Clock, db: Database) -> Deps:
