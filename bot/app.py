@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.installations import REFRESH_MINUTES, STATE_SECONDS, Installations
 from bot.logs import ContextExecutor
 from bot.manifest import BOT_SCOPES
-from bot.slack import WebApiGateway, make_web_client
+from bot.slack import WebApiGateway, make_ack_client
 from handlers.install_pages import install_failed, install_succeeded
 from handlers.log_fields import with_log_fields
 
@@ -42,7 +42,7 @@ def create_app(
     elif deps.installations is not None:
         app = App(
             signing_secret=settings.slack_signing_secret,
-            client=make_web_client(None, settings.slack_api_url),
+            client=make_ack_client(None, settings.slack_api_url),
             oauth_settings=oauth_settings(deps.settings, deps.installations),
             installation_store_bot_only=True,
             process_before_response=True,
@@ -54,7 +54,7 @@ def create_app(
     else:
         app = App(
             signing_secret=settings.slack_signing_secret,
-            client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
+            client=make_ack_client(settings.slack_bot_token, settings.slack_api_url),
             process_before_response=True,
             logger=_bolt_logger(),
             # Bolt's default pool, or the caller's; lazy listeners keep the request's log context.
@@ -63,7 +63,7 @@ def create_app(
             ),
         )
     app.use(with_log_fields)
-    app.use(_attach(deps))
+    app.use(_attach(deps, offline=offline))
     handlers.register(app)
     return app
 
@@ -121,15 +121,24 @@ def oauth_settings(settings: Settings, installations: Installations) -> OAuthSet
     )
 
 
-def _attach(deps: Deps) -> Callable[[BoltContext, Callable[[], None]], None]:
+def _attach(deps: Deps, *, offline: bool) -> Callable[[BoltContext, Callable[[], None]], None]:
+    """Each request's deps. Bolt's client for the request (a copy of the app's, from
+    make_ack_client: ACK_TIMEOUT, no retries) carries the requesting workspace's token; what
+    the listener asks of Slack before answering goes through it, and the work after the
+    answer through the patient gateway of the same workspace. Offline (the shell), the
+    deps' own gateway answers everything."""
+
     def attach_deps(context: BoltContext, next: Callable[[], None]) -> None:
         client = context.client
-        if deps.gateways is not None and client is not None and client.token:
-            # OAuth mode: Bolt authorized this request from the installation store and gave
-            # its client the requesting workspace's token; every reply goes out with it.
-            context["deps"] = deps.speaking_as(WebApiGateway(client))
-        else:
+        if offline or client is None or not client.token:
             context["deps"] = deps
+        elif deps.gateways is not None:
+            # OAuth mode: Bolt authorized this request from the installation store.
+            team = context.team_id or context.enterprise_id or ""
+            patient = deps.gateways.with_token(team, client.token)
+            context["deps"] = deps.answering(WebApiGateway(client), patient)
+        else:
+            context["deps"] = deps.answering(WebApiGateway(client), deps.slack)
         next()
 
     return attach_deps

@@ -199,7 +199,7 @@ def _worker(settings: Settings) -> int:
     from bot.deps import build_deps
     from bot.scheduler import run_worker
 
-    run_worker(build_deps(settings))
+    run_worker(build_deps(settings, answering=False))
     return 0
 
 
@@ -211,7 +211,7 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
     from bot.deps import build_deps
     from bot.scheduler import tick
 
-    deps = build_deps(settings)
+    deps = build_deps(settings, answering=False)
     if args.at:
         try:
             at = datetime.fromisoformat(args.at)

@@ -4,26 +4,30 @@ bot token, refreshed once before it expires however many threads and processes a
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.slack import make_web_client
-from storage.db import Database
-from storage.models import Base, slack_bots, slack_installations, slack_oauth_states
+from storage.db import Database, DatabaseUnavailable, writes_first
+from storage.models import Base, slack_bots, slack_installations
 from storage.repositories import installations as stored
 from storage.repositories import workspaces
 
 log = logging.getLogger("pmo_bot.installations")
 REFRESH_MINUTES = 120  # refresh a rotating token this long before it expires (Bolt's default)
 STATE_SECONDS = 600  # how long an install link's state is good for
+# Expired states deleted per install link issued: more than one, so a backlog (an old table,
+# a burst of links) drains; bounded, so opening the install page stays one quick statement.
+SWEEP_STATES = 100
 # Tokens expire on Slack's clock, the wall clock: not the injected business clock, which
 # `pmo-bot tick --at` moves (slack-sdk's TokenRotator reads the wall clock too).
 WALL_CLOCK = SystemClock()
@@ -53,7 +57,8 @@ class Installations(SQLAlchemyInstallationStore):
 
     def save(self, installation: Installation) -> None:
         """An install or reinstall: keep the tokens and make the workspace live (again)."""
-        super().save(installation)
+        with writes_first():  # slack-sdk reads, then writes, in each of its transactions
+            super().save(installation)
         if installation.team_id is None:  # an org-wide install: not offered (no org deploy)
             return
         with self.db.write() as session:
@@ -131,22 +136,50 @@ class Installations(SQLAlchemyInstallationStore):
         self, team_id: str, enterprise_id: str | None, *, users: tuple[str, ...] = ()
     ) -> None:
         """Delete the stored tokens: the given users' (when `users`), else all of the team's."""
-        if users:
-            for user_id in users:
-                self.delete_installation(
-                    enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
-                )
-            return
-        self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        with writes_first():
+            if users:
+                for user_id in users:
+                    self.delete_installation(
+                        enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+                    )
+                return
+            self.delete_all(enterprise_id=enterprise_id, team_id=team_id)
 
 
-class OAuthStates(SQLAlchemyOAuthStateStore):
-    """slack-sdk's OAuth state store (the install link's `state`) on our table and engine."""
+class OAuthStates(OAuthStateStore):
+    """The install link's `state` (slack-sdk's table, our engine): issued by GET /slack/install,
+    redeemed once by the OAuth callback however many callbacks bring it at once, good for
+    STATE_SECONDS. Each issue also sweeps expired states, so the table holds about one row
+    per install link opened in the last STATE_SECONDS."""
 
     def __init__(self, db: Database) -> None:
-        super().__init__(expiration_seconds=STATE_SECONDS, engine=db.engine, logger=log)
-        self.metadata = Base.metadata
-        self.oauth_states = slack_oauth_states
+        self.db = db
+        self.expiration_seconds = STATE_SECONDS
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        state = str(uuid4())
+        now = _naive_utc(WALL_CLOCK.now())
+        with self.db.write() as session:
+            stored.sweep_states(session, now, SWEEP_STATES)
+            stored.add_state(session, state, now + timedelta(seconds=self.expiration_seconds))
+        return state
+
+    def consume(self, state: str) -> bool:
+        try:
+            with self.db.write() as session:
+                return stored.consume_state(session, state, _naive_utc(WALL_CLOCK.now()))
+        except DatabaseUnavailable as error:  # Bolt shows its "link expired" page: start again
+            log.warning("cannot check an install link's state: %s", error)
+            return False
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """slack-sdk's tables keep naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def expiring(bot: Bot) -> bool:

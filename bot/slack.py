@@ -150,6 +150,10 @@ class SlackGateways(Protocol):
         """The workspace's gateway, or None when the app is not installed there."""
         ...
 
+    def with_token(self, team_id: str, token: str) -> SlackGateway:
+        """The workspace's gateway for a token already looked up (Bolt's, for a request)."""
+        ...
+
 
 class InstalledGateways:
     """One gateway per installed workspace. The token is looked up on every call, so a
@@ -164,10 +168,15 @@ class InstalledGateways:
 
     def for_team(self, team_id: str) -> SlackGateway | None:
         token = self._token_for(team_id)
-        with self._lock:
-            if token is None:
+        if token is None:
+            with self._lock:
                 self._gateways.pop(team_id, None)
-                return None
+            return None
+        return self.with_token(team_id, token)
+
+    def with_token(self, team_id: str, token: str) -> SlackGateway:
+        """The workspace's gateway for a token already looked up (Bolt's, for a request)."""
+        with self._lock:
             cached = self._gateways.get(team_id)
             if cached is None or cached[0] != token:
                 cached = (token, WebApiGateway(make_web_client(token, self._base_url)))
@@ -175,8 +184,18 @@ class InstalledGateways:
             return cached[1]
 
 
-def make_web_client(token: str | None, base_url: str, *, timeout: float = 10) -> WebClient:
-    """A WebClient that waits out 429s (Retry-After) and retries dropped connections."""
+# Seconds a Web API call made before the answer may take (views.open, a permalink, Bolt's
+# auth.test): Slack waits 3 s for the answer, and trigger ids die with it. Such calls are
+# not retried either (a 429's Retry-After is often longer than that): they fail at once,
+# and the answer says so or does without.
+ACK_TIMEOUT = 2.0
+
+
+def make_web_client(
+    token: str | None, base_url: str, *, timeout: float = 10, retries: bool = True
+) -> WebClient:
+    """A WebClient that waits out 429s (Retry-After) and retries dropped connections; with
+    `retries=False` (the answering client: see make_ack_client), one attempt only."""
     return WebClient(
         token=token,
         base_url=base_url,
@@ -185,8 +204,15 @@ def make_web_client(token: str | None, base_url: str, *, timeout: float = 10) ->
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=1),
-        ],
+        ]
+        if retries
+        else [],
     )
+
+
+def make_ack_client(token: str | None, base_url: str) -> WebClient:
+    """The client for calls made before the answer: ACK_TIMEOUT, no retries."""
+    return make_web_client(token, base_url, timeout=ACK_TIMEOUT, retries=False)
 
 
 class WebApiGateway:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///pmo-bot.db"
@@ -16,7 +18,16 @@ DEFAULT_URL = "sqlite:///pmo-bot.db"
 # server that does not answer at all (a network partition) would otherwise hold a request
 # for the operating system's TCP timeout, minutes. A `connect_timeout` in the URL wins.
 CONNECT_TIMEOUT = 2
+# Seconds a request's database work may wait (for a lock, a pooled connection) or, on
+# PostgreSQL, run (one statement) before it gives up and the person is asked to try again.
+# Slack stops waiting for an answer after 3 s and the person retypes: work that finished
+# later would be stored twice. See make_engine's `budget`.
+REQUEST_BUDGET = 2.0
+# Seconds the worker, the tick and the CLI wait for SQLite's write lock: nobody is waiting
+# on their answer, so they queue behind a long writer rather than fail.
+BACKGROUND_WAIT = 30.0
 _WRITE = "pmo_write"
+_writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
 
 
 class DatabaseUnavailable(Exception):
@@ -24,24 +35,67 @@ class DatabaseUnavailable(Exception):
 
 
 def make_engine(
-    url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout: float = 30
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, budget: float | None = None
 ) -> Engine:
-    """An engine for `url`; nothing connects until first use. `busy_timeout`: how long a SQLite
-    writer waits for the lock before the person is asked to try again."""
+    """An engine for `url`; nothing connects until first use.
+
+    `budget` (seconds; the web process's engine: REQUEST_BUDGET) bounds what a request waits
+    for: SQLite's busy timeout (the write lock), PostgreSQL's `lock_timeout` and
+    `statement_timeout` (set for each transaction, so they hold behind PgBouncer too), and the
+    wait for a pooled connection. Past it the transaction is rolled back whole and
+    DatabaseUnavailable raised. None (the worker, the tick, the CLI, migrations): SQLite waits
+    BACKGROUND_WAIT for its lock, PostgreSQL has the server's settings."""
     parsed = make_url(url)
+    pool_timeout = {} if budget is None else {"pool_timeout": budget}
     if parsed.get_backend_name() == "sqlite":
-        sqlite_args = {"timeout": busy_timeout, "check_same_thread": False}
-        engine = create_engine(parsed, connect_args=sqlite_args, pool_size=pool_size)
+        wait = BACKGROUND_WAIT if budget is None else budget
+        sqlite_args = {"timeout": wait, "check_same_thread": False}
+        engine = create_engine(
+            parsed, connect_args=sqlite_args, pool_size=pool_size, **pool_timeout
+        )
         _tune_sqlite(engine)
         return engine
     timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
-    return create_engine(
+    engine = create_engine(
         parsed,
         connect_args=timeout,
         pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
         pool_size=pool_size,
         max_overflow=max_overflow,
+        **pool_timeout,
     )
+    if budget is not None and parsed.get_backend_name() == "postgresql":
+        _limit_postgres(engine, budget)
+    return engine
+
+
+def _limit_postgres(engine: Engine, budget: float) -> None:
+    """Every transaction on `engine` waits for a lock, and runs a statement, at most `budget`.
+
+    Per transaction (`set_config(…, true)` is SET LOCAL) rather than per connection, so the
+    limits hold behind a transaction-pooling PgBouncer and never leak to other clients."""
+    limit = f"{round(budget * 1000)}ms"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(
+            "SELECT set_config('lock_timeout', %(limit)s, true),"
+            " set_config('statement_timeout', %(limit)s, true)",
+            {"limit": limit},
+        )
+
+
+@contextmanager
+def writes_first() -> Iterator[None]:
+    """Inside it, a transaction this thread begins on SQLite takes the write lock at BEGIN,
+    whatever runs it: for code with its own transactions that read before they write
+    (slack-sdk's installation store), which would otherwise fail at once with "database is
+    locked" when another writer commits between their read and their write."""
+    token = _writes_first.set(True)
+    try:
+        yield
+    finally:
+        _writes_first.reset(token)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -63,7 +117,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE, False)
+        write = connection.get_execution_options().get(_WRITE, False) or _writes_first.get()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -95,6 +149,8 @@ class Database:
             if _is_transient(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
+        except PoolTimeout as exc:  # every pooled connection busy for the whole budget
+            raise DatabaseUnavailable(str(exc)) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[Session]:
@@ -116,8 +172,14 @@ class Database:
         self.engine.dispose()
 
 
+# PostgreSQL's lock_timeout and statement_timeout: the budget ran out, nothing was stored.
+_GAVE_UP = frozenset({"55P03", "57014"})
+
+
 def _is_transient(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
+        return True
+    if getattr(exc.orig, "sqlstate", None) in _GAVE_UP:
         return True
     text = str(exc.orig).lower()
     markers = ("database is locked", "connection", "server closed", "could not connect", "timeout")

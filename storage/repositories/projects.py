@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Action, Issue, Project, StatusUpdate
@@ -16,6 +16,19 @@ def by_channel(session: Session, workspace_id: int, channel_id: str) -> Project 
         select(Project).where(
             Project.workspace_id == workspace_id, Project.channel_id == channel_id
         )
+    )
+
+
+def usual_zone(session: Session, workspace_id: int, channel_id: str) -> str | None:
+    """The zone of the channel's project, else the one most of the workspace's projects keep
+    (the first by name on a tie); None when the workspace has no project."""
+    here = func.max(case((Project.channel_id == channel_id, 1), else_=0))
+    return session.scalar(
+        select(Project.timezone)
+        .where(Project.workspace_id == workspace_id)
+        .group_by(Project.timezone)
+        .order_by(here.desc(), func.count().desc(), Project.timezone)
+        .limit(1)
     )
 
 

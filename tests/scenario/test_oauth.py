@@ -179,6 +179,48 @@ def test_a_bad_or_expired_state_gets_a_friendly_page_and_installs_nothing(
     assert rows(any_engine, slack_installations) == 0
 
 
+def test_one_state_redeemed_by_eight_callbacks_at_once_installs_once(
+    slack: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    state, cookie = start_install(slack)
+    fake.add_install("code-race", ACME)
+    start = threading.Barrier(8)
+
+    def redeem(_: int) -> HttpAnswer:
+        start.wait()
+        return slack.get(f"/slack/oauth_redirect?code=code-race&state={state}", {"Cookie": cookie})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(redeem, range(8)))
+
+    assert sorted(page.status for page in pages) == [200] + [401] * 7
+    for page in pages:
+        if page.status == 401:
+            assert "expired or was already used" in page.body.decode()
+    assert len(fake.calls_to("oauth.v2.access")) == 1  # only one callback got past the state
+    assert rows(any_engine, slack_installations, ACME) == 1
+    assert rows(any_engine, slack_oauth_states) == 0
+
+
+def test_opening_the_install_page_sweeps_expired_states(
+    slack: SlackSide, any_engine: Engine
+) -> None:
+    old = [start_install(slack)[0] for _ in range(3)]
+    with any_engine.begin() as conn:
+        past = datetime(2020, 1, 1)  # noqa: DTZ001 (slack-sdk's tables hold naive UTC)
+        conn.execute(
+            update(slack_oauth_states)
+            .where(slack_oauth_states.c.state.in_(old[:2]))
+            .values(expire_at=past)
+        )
+
+    state, _ = start_install(slack)
+
+    with any_engine.connect() as conn:
+        left = set(conn.scalars(select(slack_oauth_states.c.state)))
+    assert left == {old[2], state}  # the expired two are gone; the good one is kept
+
+
 def seed_overdue_action(deps: Deps, team_id: str) -> None:
     """A project in the team with an action of Alice's due Friday 20 November."""
     actor = Actor(team_id=team_id, user_id=ALICE, channel_id=CHANNEL, timezone="Europe/London")

@@ -232,6 +232,26 @@ def test_timezone_is_cached_for_a_day_and_survives_slack_outage(
     assert people.timezone_of(deps, alice, BOB) == "Asia/Tokyo"
 
 
+def test_a_person_slack_cant_tell_about_gets_the_requests_then_the_workspaces_zone(
+    deps: Deps, gateway: RecordingGateway
+) -> None:
+    for channel, zone in (
+        ("C1", "America/New_York"),
+        ("C2", "America/New_York"),
+        ("C3", "Asia/Tokyo"),
+    ):
+        projects.bind_project(deps, Actor(TEAM, ALICE, channel, timezone=zone), f"P{channel}")
+    gateway.down = True
+    newcomer = "U0NEW"
+
+    assert people.timezone_of(deps, Actor(TEAM, newcomer, "C3")) == "Asia/Tokyo"  # its project
+    assert people.timezone_of(deps, Actor(TEAM, newcomer, "C9")) == "America/New_York"  # most
+    carried = Actor(TEAM, newcomer, "C9", timezone="Europe/Paris")
+    assert people.timezone_of(deps, carried) == "Europe/Paris"  # the zone the request has
+    assert people.timezone_of(deps, Actor("T0OTHER", newcomer, "C1")) == "UTC"  # no projects
+    assert deps.background.settle(timeout=5)
+
+
 def test_every_change_is_audited_in_order(deps: Deps, apollo: Actor, clock: FixedClock) -> None:
     add(deps, apollo, Kind.ISSUE, title="rig down")
     for verb, values in (("updated", {"severity": "high"}), ("assigned", {"owner": BOB})):
