@@ -93,7 +93,7 @@ def handle_update_action(
     ack()
     deps = deps_of(context)
     actor = actor_from_interaction(deps, body)
-    kind, number = parse_ref(control_target(action)[0])
+    kind, number = parse_ref(control_target(action).ref)
     item = registers.show_item(deps, actor, kind, number)
     deps.slack.open_view(body["trigger_id"], edit_form(item, actor.channel_id, actor.timezone))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.domain import OPEN_STATUSES, Actor, Change, Kind
+from bot.domain import OPEN_STATUSES, Actor, Change, Item, Kind
 from bot.errors import Conflict, NotFound
 from bot.fields import Value
 from bot.services.rows import (
@@ -32,6 +33,7 @@ DEFAULT_SEVERITY = "medium"
 # An occurred risk becomes an issue as severe as its impact.
 IMPACT_SEVERITY = {1: "low", 2: "low", 3: "medium", 4: "high", 5: "critical"}
 Changes = dict[str, list[str | None]]
+Guard = Callable[[Item], None]  # sees the item as locked for a change; raises to refuse it
 
 
 def add_item(
@@ -74,13 +76,24 @@ def _create(
 
 
 def update_item(
-    deps: Deps, actor: Actor, kind: Kind, number: int, values: dict[str, Value], verb: str
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    number: int,
+    values: dict[str, Value],
+    verb: str,
+    *,
+    guard: Guard | None = None,
 ) -> Change:
+    """Change an item's fields. `guard` sees the item as locked, before anything is written,
+    and raises to refuse."""
     now = deps.clock.now()
     with deps.db.write() as session:
         row, project = _locked(session, actor, kind, number, now)
         if verb in ("snoozed", "rescheduled", "assigned") and row.status not in OPEN_STATUSES[kind]:
             raise Conflict(f"{kind.ref(number)} is {row.status}; reopen it first.")
+        if guard is not None:
+            guard(to_item(row, project_ref(project)))
         changes: Changes = {}
         for name, value in values.items():
             changes |= write_field(row, name, value, now)
