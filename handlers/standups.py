@@ -13,6 +13,7 @@ from bot.errors import ParseError
 from bot.services import standup_answers
 from bot.services.events import first_delivery
 from bot.services.standup_answers import DmAnswer
+from bot.services.submissions import ViewKey
 from handlers.blocks.forms import FormMeta, message_form, no_project_form, prefill_from_message
 from handlers.blocks.reply import Reply
 from handlers.blocks.standup_thread import (
@@ -69,9 +70,11 @@ def handle_answer_submission(
         day=day,
         answers=answers,
         source="modal",
+        view=ViewKey(team_id, str(view["id"])),
     )
-    ack()
-    standup_answers.post_answer(deps, record.id, render=THREAD)
+    ack()  # closes the form; a second delivery of it stored nothing and posts nothing
+    if record is not None:
+        standup_answers.post_answer(deps, record.id, render=THREAD)
 
 
 def handle_direct_message(

@@ -1,23 +1,40 @@
 """Replays are no-ops, through the real app on SQLite and PostgreSQL: every button pressed twice
-with the same payload changes things once; buttons drawn before presses carried what they act on
-still work as they did."""
+with the same payload, and every form delivered twice, changes things once; buttons drawn before
+presses carried what they act on still work as they did."""
 
 from __future__ import annotations
 
-from datetime import date
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from handlers import ids
-from storage.models import Action, AuditEvent, Risk
+from storage.models import Action, AuditEvent, Risk, StandupAnswer, ViewSubmission
 from tests.conftest import ALICE, BOB, CHANNEL
-from tests.scenario.conftest import SlackSide, stored
+from tests.scenario.conftest import SlackSide, count, stored
 from tests.scenario.test_controls_and_mentions import all_text, last_response, press
 from tests.scenario.test_modals import (
+    LINK,
+    RISK_FORM,
+    command,
+    log_message,
+    opened,
+    option,
     posts_to,
+    press_update,
+    states,
+    submit,
+    text,
+    user,
 )
+from tests.scenario.test_modals import day as picked_day
+from tests.scenario.test_standup_answers import DM, answer_states, seed_standup
+from tests.scenario.test_standup_answers import submit as submit_answers
+from tests.support.signing import new_view_id
 from tests.support.slack_api import FakeSlackWebAPI
 
 CAROL = "U0CAROL"
@@ -201,3 +218,129 @@ def test_buttons_drawn_before_presses_carried_the_item_still_work_as_they_did(
     assert (second.owner_id, second.status) == (BOB, "done")
     assert stored(any_engine, Risk)[0].status == "closed"
     assert "closed R-1" in all_text(last_response(fake))
+
+
+# -- forms -----------------------------------------------------------------------------------------
+
+
+def test_the_add_form_delivered_twice_stores_one_risk(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    command(apollo, "/risk add")
+    form, view_id = opened(fake), new_view_id()
+
+    first = submit(apollo, form, RISK_FORM, view_id=view_id)
+    again = submit(apollo, form, RISK_FORM, view_id=view_id)
+
+    assert first.body == again.body == b""  # both close the form
+    assert count(any_engine, Risk) == 1
+    assert audits(any_engine, "created") == 1
+    assert len(posts_to(fake, CHANNEL)) == 1
+    assert count(any_engine, ViewSubmission) == 1
+
+
+def test_a_refused_submission_holds_nothing_back_from_its_corrected_one(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    command(apollo, "/risk add")
+    form, view_id = opened(fake), new_view_id()
+
+    refused = submit(apollo, form, RISK_FORM | states(title=text(" ")), view_id=view_id)
+    form["private_metadata"] = form["private_metadata"].replace('"apollo"', '"gone"')
+    gone = submit(apollo, form, RISK_FORM, view_id=view_id)  # refused by the service
+    form["private_metadata"] = form["private_metadata"].replace('"gone"', '"apollo"')
+    corrected = submit(apollo, form, RISK_FORM, view_id=view_id)
+
+    assert refused.json()["response_action"] == "errors"
+    assert gone.json()["response_action"] == "push"
+    assert corrected.body == b""
+    assert count(any_engine, Risk) == 1
+
+
+def test_the_edit_form_delivered_twice_changes_the_risk_once(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    apollo.reply("/risk", "add Vendor may slip")
+    press_update(apollo, fake, "R-1")
+    form, view_id = opened(fake), new_view_id()
+    changed = states(
+        title=text("Vendor may slip"),
+        likelihood=option("3"),
+        impact=option("5"),
+        owner=user(ALICE),
+        status=option("open"),
+    )
+
+    assert submit(apollo, form, changed, view_id=view_id).body == b""
+    assert submit(apollo, form, changed, view_id=view_id).body == b""
+
+    assert stored(any_engine, Risk)[0].impact == 5
+    assert audits(any_engine, "updated") == 1
+    assert len(posts_to(fake, CHANNEL)) == 1
+
+
+def test_the_message_form_delivered_twice_logs_the_message_once(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    fake.set_response("chat.getPermalink", {"ok": True, "channel": CHANNEL, "permalink": LINK})
+    log_message(apollo, fake, "Vendor may slip")
+    form, view_id = opened(fake), new_view_id()
+    values = states(title=text("Vendor may slip"), owner=user(BOB), due=picked_day("2026-11-24"))
+    values |= states(kind=option("A"))
+
+    submit(apollo, form, values, view_id=view_id)
+    submit(apollo, form, values, view_id=view_id)
+
+    [action] = stored(any_engine, Action)
+    assert action.source_link == LINK
+    assert len(posts_to(fake, CHANNEL)) == 1
+
+
+def test_the_standup_form_delivered_twice_stores_and_posts_the_answers_once(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    standup = seed_standup(apollo, any_engine)
+    press(apollo, fake, ids.STANDUP_ANSWER, f"{standup}:2026-11-19")
+    form, view_id = opened(fake), new_view_id()
+    answers = answer_states("the login page", "the signup form", "none")
+
+    assert submit_answers(apollo, form, answers, view_id=view_id).body == b""
+    assert submit_answers(apollo, form, answers, view_id=view_id).body == b""
+
+    [answer] = stored(any_engine, StandupAnswer)
+    assert answer.answers == ["the login page", "the signup form", "none"]
+    assert len(posts_to(fake, CHANNEL)) == 2  # the day's parent and the answer, once
+    assert fake.calls_to("chat.update") == []
+    assert not posts_to(fake, DM)
+
+
+def test_the_same_submission_delivered_eight_times_at_once_is_stored_once(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    command(apollo, "/risk add")
+    form, view_id = opened(fake), new_view_id()
+    start = threading.Barrier(8)
+
+    def deliver() -> bytes:
+        start.wait()
+        return submit(apollo, form, RISK_FORM, view_id=view_id).body
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: deliver(), range(8)))
+
+    assert answers == [b""] * 8  # each closes the form
+    assert count(any_engine, Risk) == 1
+    assert len(posts_to(fake, CHANNEL)) == 1
+
+
+def test_each_new_form_is_its_own_submission(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
+) -> None:
+    for _ in range(2):
+        command(apollo, "/risk add")
+        submit(apollo, opened(fake), RISK_FORM)
+
+    assert count(any_engine, Risk) == 2
+    received = [row.received_at for row in stored(any_engine, ViewSubmission)]
+    assert len(received) == 2
+    assert all(isinstance(at, datetime) and at.tzinfo is not None for at in received)
