@@ -20,6 +20,7 @@ from handlers.blocks.standup_thread import (
     THREAD,
     answer_errors,
     answer_modal,
+    read_answer_view,
     read_answers,
     read_standup_day,
     render_answer_problems,
@@ -55,8 +56,8 @@ def handle_answer_submission(
     """The answers modal: a refusal shows under its input and keeps the modal open; else the
     answers are stored, the modal closes, and they are posted in the day's thread."""
     deps = deps_of(context)
-    standup_id, day = read_standup_day(view.get("private_metadata"))
-    answers = read_answers(view["state"]["values"])
+    standup_id, day, kept = read_answer_view(view.get("private_metadata"))
+    answers = read_answers(view["state"]["values"], kept)
     problems = standup_answers.answer_problems(answers, len(answers))
     if problems:
         ack(response_action="errors", errors=answer_errors(problems))
