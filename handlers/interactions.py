@@ -28,11 +28,13 @@ def handle_item_control(
     ack()
     deps = deps_of(context)
     actor = actor_from_interaction(deps, body)
-    ref, origin = control_target(action)
-    kind, number = parse_ref(ref)
+    target = control_target(action)
+    kind, number = parse_ref(target.ref)
     control, assignee = CONTROLS[action["action_id"]], action.get("selected_user")
-    outcome = controls.press(deps, actor, kind, number, control, assignee=assignee)
-    show_outcome(deps, actor, body, origin, outcome, respond)
+    outcome = controls.press(
+        deps, actor, kind, number, control, assignee=assignee, drawn=target.drawn
+    )
+    show_outcome(deps, actor, body, target.origin, outcome, respond)
 
 
 def show_outcome(
@@ -42,7 +44,12 @@ def show_outcome(
     viewer = viewer_for(deps, actor)
     item = outcome.item
     note = control_note(
-        item, outcome.verb, actor.user_id, viewer, None if outcome.changed else outcome.note
+        item,
+        outcome.verb,
+        actor.user_id,
+        viewer,
+        None if outcome.changed else outcome.note,
+        already=outcome.already,
     )
     if outcome.changed:
         announcement = render_change(Change(item, outcome.verb), actor.user_id, viewer)

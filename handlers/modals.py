@@ -1,5 +1,6 @@
 """Modals: the add form (`/risk add` with no text), the edit form (the Update button) and "Log as
-RAID item" on a message. A submission is checked field by field before anything is stored."""
+RAID item" on a message. A submission is checked field by field before anything is stored, and
+stored once however often Slack delivers it (the submissions ledger, keyed by `view.id`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.errors import UserError
 from bot.fields import FIELDS
 from bot.services import items, pickers, registers
 from bot.services.scope import NO_PROJECT
+from bot.services.submissions import ViewKey
 from handlers.blocks.controls import control_target
 from handlers.blocks.forms import (
     FormMeta,
@@ -65,9 +67,11 @@ def handle_add_submission(
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
-    change = items.add_item(deps, actor, meta.kind, form.values, form.project or meta.project)
-    ack()
-    _announce(deps, actor, change)
+    project = form.project or meta.project
+    change = items.add_item(deps, actor, meta.kind, form.values, project, view=_key(actor, view))
+    ack()  # closes the form; a second delivery of it stored nothing and announces nothing
+    if change is not None:
+        _announce(deps, actor, change)
 
 
 def handle_edit_submission(
@@ -81,9 +85,12 @@ def handle_edit_submission(
     if not form.values:
         ack()  # nothing changed: just close
         return
-    change = items.update_item(deps, actor, meta.kind, meta.edited, form.values, "updated")
+    change = items.update_item(
+        deps, actor, meta.kind, meta.edited, form.values, "updated", view=_key(actor, view)
+    )
     ack()
-    _announce(deps, actor, change)
+    if change is not None:
+        _announce(deps, actor, change)
 
 
 def handle_update_action(
@@ -93,7 +100,7 @@ def handle_update_action(
     ack()
     deps = deps_of(context)
     actor = actor_from_interaction(deps, body)
-    kind, number = parse_ref(control_target(action)[0])
+    kind, number = parse_ref(control_target(action).ref)
     item = registers.show_item(deps, actor, kind, number)
     deps.slack.open_view(body["trigger_id"], edit_form(item, actor.channel_id, actor.timezone))
 
@@ -145,6 +152,11 @@ def _read_form(
 def _actor(deps: Deps, body: dict[str, Any], channel_id: str) -> Actor:
     """The payload's team and person; the channel the form was opened from."""
     return replace(actor_from_interaction(deps, body), channel_id=channel_id)
+
+
+def _key(actor: Actor, view: dict[str, Any]) -> ViewKey:
+    """This submission in the submissions ledger: a view is stored once."""
+    return ViewKey(actor.team_id, str(view["id"]))
 
 
 def _announce(deps: Deps, actor: Actor, change: Change) -> None:

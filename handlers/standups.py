@@ -13,12 +13,14 @@ from bot.errors import ParseError
 from bot.services import standup_answers
 from bot.services.events import first_delivery
 from bot.services.standup_answers import DmAnswer
+from bot.services.submissions import ViewKey
 from handlers.blocks.forms import FormMeta, message_form, no_project_form, prefill_from_message
 from handlers.blocks.reply import Reply
 from handlers.blocks.standup_thread import (
     THREAD,
     answer_errors,
     answer_modal,
+    read_answer_view,
     read_answers,
     read_standup_day,
     render_answer_problems,
@@ -54,8 +56,8 @@ def handle_answer_submission(
     """The answers modal: a refusal shows under its input and keeps the modal open; else the
     answers are stored, the modal closes, and they are posted in the day's thread."""
     deps = deps_of(context)
-    standup_id, day = read_standup_day(view.get("private_metadata"))
-    answers = read_answers(view["state"]["values"])
+    standup_id, day, kept = read_answer_view(view.get("private_metadata"))
+    answers = read_answers(view["state"]["values"], kept)
     problems = standup_answers.answer_problems(answers, len(answers))
     if problems:
         ack(response_action="errors", errors=answer_errors(problems))
@@ -69,9 +71,11 @@ def handle_answer_submission(
         day=day,
         answers=answers,
         source="modal",
+        view=ViewKey(team_id, str(view["id"])),
     )
-    ack()
-    standup_answers.post_answer(deps, record.id, render=THREAD)
+    ack()  # closes the form; a second delivery of it stored nothing and posts nothing
+    if record is not None:
+        standup_answers.post_answer(deps, record.id, render=THREAD)
 
 
 def handle_direct_message(

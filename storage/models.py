@@ -219,6 +219,17 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
+class ViewSubmission(Base):
+    """Form submissions already stored, claimed in the transaction that stores them: Slack's
+    second delivery of the same submission (same `view_id`) stores nothing more."""
+
+    __tablename__ = "view_submissions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
+
+
 class Holiday(Base):
     """A day nobody is prompted or pinged: for one project, or (no project) the whole workspace."""
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.domain import OPEN_STATUSES, Actor, Change, Kind
+from bot.domain import OPEN_STATUSES, Actor, Change, Item, Kind
 from bot.errors import Conflict, NotFound
 from bot.fields import Value
 from bot.services.rows import (
@@ -23,6 +25,7 @@ from bot.services.rows import (
     write_field,
 )
 from bot.services.scope import project_for, project_ref, workspace_id
+from bot.services.submissions import ViewKey, first_submission
 from storage.models import Decision, Issue, Project, Risk
 from storage.repositories import audit, items, workspaces
 from storage.repositories.items import ItemRow
@@ -32,14 +35,38 @@ DEFAULT_SEVERITY = "medium"
 # An occurred risk becomes an issue as severe as its impact.
 IMPACT_SEVERITY = {1: "low", 2: "low", 3: "medium", 4: "high", 5: "critical"}
 Changes = dict[str, list[str | None]]
+Guard = Callable[[Item], None]  # sees the item as locked for a change; raises to refuse it
 
 
+@overload
 def add_item(
     deps: Deps, actor: Actor, kind: Kind, values: dict[str, Value], project_slug: str | None
-) -> Change:
-    """Log a new item in the actor's project; the owner defaults to the actor."""
+) -> Change: ...
+@overload
+def add_item(
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    values: dict[str, Value],
+    project_slug: str | None,
+    *,
+    view: ViewKey,
+) -> Change | None: ...
+def add_item(
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    values: dict[str, Value],
+    project_slug: str | None,
+    *,
+    view: ViewKey | None = None,
+) -> Change | None:
+    """Log a new item in the actor's project; the owner defaults to the actor. From a form
+    (`view`), None when that submission was stored already: nothing more is."""
     now = deps.clock.now()
     with deps.db.write() as session:
+        if not first_submission(session, view, now):
+            return None
         ws = workspace_id(session, actor, now)
         project = project_for(session, ws, actor, project_slug)
         row = _create(session, ws, project, kind, actor, now)
@@ -73,14 +100,51 @@ def _create(
     return row
 
 
+@overload
 def update_item(
-    deps: Deps, actor: Actor, kind: Kind, number: int, values: dict[str, Value], verb: str
-) -> Change:
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    number: int,
+    values: dict[str, Value],
+    verb: str,
+    *,
+    guard: Guard | None = None,
+) -> Change: ...
+@overload
+def update_item(
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    number: int,
+    values: dict[str, Value],
+    verb: str,
+    *,
+    guard: Guard | None = None,
+    view: ViewKey,
+) -> Change | None: ...
+def update_item(
+    deps: Deps,
+    actor: Actor,
+    kind: Kind,
+    number: int,
+    values: dict[str, Value],
+    verb: str,
+    *,
+    guard: Guard | None = None,
+    view: ViewKey | None = None,
+) -> Change | None:
+    """Change an item's fields. `guard` sees the item as locked, before anything is written,
+    and raises to refuse; from a form (`view`), None when that submission was stored already."""
     now = deps.clock.now()
     with deps.db.write() as session:
+        if not first_submission(session, view, now):
+            return None
         row, project = _locked(session, actor, kind, number, now)
         if verb in ("snoozed", "rescheduled", "assigned") and row.status not in OPEN_STATUSES[kind]:
             raise Conflict(f"{kind.ref(number)} is {row.status}; reopen it first.")
+        if guard is not None:
+            guard(to_item(row, project_ref(project)))
         changes: Changes = {}
         for name, value in values.items():
             changes |= write_field(row, name, value, now)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from sqlalchemy import Select, and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from bot.domain import STANDUP_QUESTIONS_MAX, ProjectRef, StandupConfig, blocker
 from bot.errors import Conflict, NotFound, UserError
 from bot.services.scope import project_ref
 from bot.services.standup_rows import to_config
+from bot.services.submissions import ViewKey, first_submission
 from storage.models import Delivery, Standup, StandupAnswer, StandupThread, Workspace
 from storage.repositories import projects
 from storage.repositories.dialect import upsert
@@ -250,6 +251,7 @@ def blocker_of(deps: Deps, *, team_id: str, answer_id: int) -> Blocker:
 # -- storing -----------------------------------------------------------------------------------
 
 
+@overload
 def record_answer(
     deps: Deps,
     *,
@@ -260,15 +262,43 @@ def record_answer(
     answers: list[str],
     source: str,
     dm_ts: str | None = None,
-) -> AnswerRecord:
+) -> AnswerRecord: ...
+@overload
+def record_answer(
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    standup_id: int,
+    day: date,
+    answers: list[str],
+    source: str,
+    dm_ts: str | None = None,
+    view: ViewKey,
+) -> AnswerRecord | None: ...
+def record_answer(
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    standup_id: int,
+    day: date,
+    answers: list[str],
+    source: str,
+    dm_ts: str | None = None,
+    view: ViewKey | None = None,
+) -> AnswerRecord | None:
     """Store the person's answers for the standup of `day`, replacing any given before (the
     post, if any, is kept so it can be updated in place). Anyone listed as a member or prompted
-    for this standup may answer."""
+    for this standup may answer. From the form (`view`), None when that submission was stored
+    already: nothing more is."""
     if source not in SOURCES:
         raise ValueError(f"unknown answer source {source!r}")
     now = deps.clock.now()
     cleaned = [answer.replace("\x00", "").strip() for answer in answers]
     with deps.db.write() as session:
+        if not first_submission(session, view, now):
+            return None
         standup = _standup(session, team_id, standup_id)
         config = to_config(standup, team_id)
         questions = config.questions[:QUESTIONS_MAX]

@@ -33,7 +33,7 @@ from bot.domain import Item, Kind, ProjectRef
 from bot.errors import DateError, ParseError
 from bot.fields import FIELDS, NOTE_MAX, SEVERITIES, TITLE_MAX, FieldSpec, FieldType, Value
 from handlers.blocks.reply import context, section
-from handlers.blocks.text import clip, escape
+from handlers.blocks.text import clip, escape, prefilled_refs, typed_text
 from handlers.ids import ADD_VIEW, EDIT_VIEW, KIND_SELECT
 
 ViewDict = dict[str, Any]
@@ -106,7 +106,8 @@ class FieldError(ParseError):
 class FormMeta:
     """What a modal remembers in its private_metadata: the kind, where it was opened, the
     project and source link of a new item, or the item an edit changes with fingerprints of
-    the values the form showed (so only what the person changed is written)."""
+    the values the form showed (so only what the person changed is written); and the real
+    mentions it was prefilled with, which alone stay mentions when submitted (`typed_text`)."""
 
     kind: Kind
     channel_id: str
@@ -114,6 +115,7 @@ class FormMeta:
     link: str | None = None
     number: int | None = None
     shown: dict[str, str] = field(default_factory=dict)
+    refs: tuple[str, ...] = ()
 
     def dumps(self) -> str:
         data: dict[str, Any] = {"kind": self.kind.value, "channel": self.channel_id}
@@ -121,6 +123,8 @@ class FormMeta:
         data |= {key: value for key, value in optional.items() if value is not None}
         if self.shown:
             data["shown"] = self.shown
+        if self.refs:
+            data["refs"] = list(self.refs)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -134,6 +138,7 @@ class FormMeta:
                 link=_optional_str(data.get("link")),
                 number=int(data["number"]) if "number" in data else None,
                 shown={str(k): str(v) for k, v in dict(data.get("shown") or {}).items()},
+                refs=tuple(str(ref) for ref in data.get("refs") or ()),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ParseError("This form is out of date: close it and open it again.") from None
@@ -153,12 +158,14 @@ class FormMeta:
 
 @dataclass(frozen=True)
 class Prefill:
-    """Values a new form starts with: from a message, or carried over when the kind changes."""
+    """Values a new form starts with: from a message (with the real mentions it holds, `refs`),
+    or carried over when the kind changes (what was typed: no mentions of its own)."""
 
     title: str = ""
     description: str = ""
     person: str | None = None
     project: str | None = None
+    refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,8 @@ def message_form(
     initial: dict[str, Value | None] = {"title": prefill.title, "description": prefill.description}
     initial[_person(kind)] = prefill.person or owner_id
     blocks += _inputs(kind, initial, "UTC")
-    return _modal(ADD_VIEW, "Log as RAID item", "Log it", blocks, replace(meta, kind=kind))
+    meta = replace(meta, kind=kind, refs=meta.refs or prefill.refs)
+    return _modal(ADD_VIEW, "Log as RAID item", "Log it", blocks, meta)
 
 
 def edit_form(item: Item, channel_id: str, timezone: str) -> ViewDict:
@@ -209,7 +217,9 @@ def edit_form(item: Item, channel_id: str, timezone: str) -> ViewDict:
     values = current_values(item)
     names = _names(item.kind, values)
     shown = {name: fingerprint(values.get(name)) for name in names}
-    meta = FormMeta(item.kind, channel_id, number=item.number, shown=shown)
+    texts = [value for value in values.values() if isinstance(value, str)]
+    refs = prefilled_refs(*texts)
+    meta = FormMeta(item.kind, channel_id, number=item.number, shown=shown, refs=refs)
     heading = f"*{item.ref}* in *{escape(item.project.name)}* · status _{escape(item.status)}_"
     blocks = [context(heading), *_inputs(item.kind, values, timezone, names, edit=True)]
     return _modal(EDIT_VIEW, f"Edit {item.ref}", "Save", blocks, meta)
@@ -243,7 +253,8 @@ def prefill_from_message(text: str) -> Prefill:
     when the title could not hold it as written."""
     title = clip(" ".join(text.split()), TITLE_MAX)
     whole = text.strip()
-    return Prefill(title, clip(whole, NOTE_MAX) if title != whole else "")
+    description = clip(whole, NOTE_MAX) if title != whole else ""
+    return Prefill(title, description, refs=prefilled_refs(title, description))
 
 
 def prefill_from_state(state: State) -> Prefill:
@@ -423,7 +434,7 @@ def _read(spec: FieldSpec, state: State, now: datetime, meta: FormMeta) -> Value
     if meta.is_edit and fingerprint(raw) == was:
         return None
     if spec.type is FieldType.TEXT:
-        text = (raw or "").replace("\x00", "").strip()
+        text = typed_text(raw or "", meta.refs).strip()
         if spec.name == "title" and not text:
             raise FieldError(f"{_a(meta.kind.noun).capitalize()} needs some text: what is it?")
         if len(text) > spec.max_len:

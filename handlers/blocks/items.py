@@ -8,11 +8,12 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind, ScoreBand
-from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin
+from bot.presses import HANDED
+from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin, read_value
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.serialize import block_dict
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
-from handlers.ids import controls_block, item_block
+from handlers.ids import CONTROLS_BLOCK, controls_block, item_block
 
 LIST_TITLE_MAX = 150
 DETAIL_FIELD_MAX = 900
@@ -246,10 +247,19 @@ def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Blo
 
 
 def control_note(
-    item: Item, verb: str, actor_id: str, viewer: Viewer, refusal: str | None = None
+    item: Item,
+    verb: str,
+    actor_id: str,
+    viewer: Viewer,
+    refusal: str | None = None,
+    *,
+    already: str | None = None,
 ) -> dict[str, Any]:
-    """The line under a message after someone pressed a control: who did what, or why not."""
-    if refusal is not None:
+    """The line under a message after someone pressed a control: who did what, or why not
+    (`already`: the item had moved on from what the press was drawn for, e.g. a replay)."""
+    if already is not None:
+        text = f":information_source: {_moved_on(item, already, viewer)} Nothing changed."
+    elif refusal is not None:
         text = f":information_source: {escape(refusal)} Nothing changed."
     else:
         detail = ""
@@ -260,6 +270,13 @@ def control_note(
         emoji = VERB_EMOJI.get(verb, ":pencil2:")
         text = f"{emoji} {mention(actor_id)} {VERB_TEXT.get(verb, verb)} {item.ref}{detail}"
     return block_dict(context(text))
+
+
+def _moved_on(item: Item, already: str, viewer: Viewer) -> str:
+    if already == HANDED:
+        return f"{item.ref} is already with {mention(item.owner_id)}."
+    now = f"it is due {when(item.due, viewer)}" if item.due is not None else "it has no due date"
+    return f"{item.ref} was already moved: {now}."
 
 
 def patch_item_blocks(
@@ -275,8 +292,9 @@ def patch_item_blocks(
         elif block_id == controls_block(item.ref) or block_id.startswith(
             controls_block(item.ref) + "|"  # not A-12's controls when A-1's were pressed
         ):
-            origin = block_id.removeprefix(controls_block(item.ref)).lstrip("|")
-            controls = item_controls(item, origin.replace("|", " "))
+            # Redrawn with the item as it is now: the same press again then changes nothing.
+            drawn_as = read_value(block_id.removeprefix(CONTROLS_BLOCK).replace("|", " "))
+            controls = item_controls(item, drawn_as.origin)
             if controls is not None:
                 patched.append(controls)
         else:

@@ -4,7 +4,7 @@ answers modal, and the replies to an answer sent by DM."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 from bot.dates import format_day
 from bot.errors import ParseError
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.text import clip, defuse_refs, escape, escape_clip, mention
+from handlers.blocks.text import clip, escape, escape_clip, mention, prefilled_refs, typed_text
 from handlers.ids import STANDUP_LOG_BLOCKER, STANDUP_VIEW
 
 ANSWER_MAX = 2000  # what the service accepts (bot.services.standup_answers.ANSWER_MAX)
@@ -46,11 +46,19 @@ _VALUE = re.compile(r"(\d{1,12}):(\d{4}-\d{2}-\d{2})")
 Drawn = tuple[str, list[dict[str, Any]]]
 
 
-# -- the button's value and the modal's private_metadata: "<standup id>:<ISO day>" ------------
+# -- the button's value and the modal's private_metadata: "<standup id>:<ISO day>" (+ refs) --
 
 
 def standup_day_value(standup_id: int, day: date) -> str:
     return f"{standup_id}:{day.isoformat()}"
+
+
+def read_answer_view(metadata: str | None) -> tuple[int, date, tuple[str, ...]]:
+    """The answers modal's private_metadata: "<standup id>:<ISO day>", then the real mentions
+    its answers were prefilled with (`@U1 #C1`), which alone stay mentions (`typed_text`)."""
+    value, *refs = (metadata or "").split(" ")
+    standup_id, day = read_standup_day(value)
+    return standup_id, day, tuple(refs)
 
 
 def read_standup_day(value: str | None) -> tuple[int, date]:
@@ -148,13 +156,15 @@ def answer_modal(
             "Answer what applies; you can change your answers later."
         )
     ]
+    prefilled: list[str] = []
     for index, question in enumerate(questions[:QUESTIONS_SHOWN]):
         given = answers[index] if index < len(answers) else ""
+        prefilled.append(clip(given, ANSWER_MAX))
         element = PlainTextInputElement(
             action_id=ANSWER_INPUT,
             multiline=True,
             max_length=ANSWER_MAX,
-            initial_value=clip(given, ANSWER_MAX) if given else None,
+            initial_value=prefilled[-1] or None,
         )
         hint = (
             "Leave it empty, or write “none”, when nothing blocks you."
@@ -170,6 +180,7 @@ def answer_modal(
                 hint=hint,
             )
         )
+    metadata = " ".join([standup_day_value(standup_id, day), *prefilled_refs(*prefilled)])
     view = View(
         type="modal",
         callback_id=STANDUP_VIEW,
@@ -177,19 +188,21 @@ def answer_modal(
         submit="Post",
         close="Cancel",
         blocks=blocks,
-        private_metadata=standup_day_value(standup_id, day),
+        private_metadata=metadata,
     )
     return view.to_dict()
 
 
-def read_answers(state: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
-    """The submitted answers in question order ("" for an empty input)."""
+def read_answers(
+    state: Mapping[str, Mapping[str, Mapping[str, Any]]], kept: Collection[str] = ()
+) -> list[str]:
+    """The submitted answers in question order ("" for an empty input), read as typed text:
+    no mention but those the form was prefilled with (`kept`) pings."""
     found: dict[int, str] = {}
     for block_id, elements in state.items():
         if block_id.startswith(ANSWER_BLOCK) and block_id[len(ANSWER_BLOCK) :].isdecimal():
             value = (elements.get(ANSWER_INPUT) or {}).get("value")
-            # Plain text holds no mentions: a typed `<@U1>` is kept inert, NULs dropped.
-            text = defuse_refs(value.replace("\x00", "")) if isinstance(value, str) else ""
+            text = typed_text(value, kept) if isinstance(value, str) else ""
             found[int(block_id[len(ANSWER_BLOCK) :])] = text
     if not found:
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +14,8 @@ from bot.domain import Rag
 # Stored text keeps real user and channel mentions as `<@U…>` / `<#C…>`; nothing else passes.
 _SAFE_REFS = re.compile(r"(<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+>)")
 # The same shapes when a person *typed* them (Slack sends `&lt;@U1&gt;`): not mentions.
-_LOOKALIKE_REF = re.compile(r"<(?=@[UW][A-Z0-9]+>|#C[A-Z0-9]+>)")
+_LOOKALIKE_REF = re.compile(r"<(?=(@[UW][A-Z0-9]+|#C[A-Z0-9]+)>)")
+REFS_KEPT_MAX = 40  # real mentions a prefilled form keeps live (its metadata holds 3,000 chars)
 WORD_JOINER = "\u2060"
 _PARTIAL_ENTITY = re.compile(r"&[#\w]{0,6}$")
 RAG_EMOJI = {Rag.GREEN: ":large_green_circle:", Rag.AMBER: ":large_orange_circle:"}
@@ -48,13 +50,36 @@ def escape(text: str) -> str:
     )
 
 
-def defuse_refs(text: str) -> str:
+def defuse_refs(text: str, kept: Collection[str] = ()) -> str:
     """Typed text that looks like a stored mention (`<@U1>`, `<#C1>`) made so it is not one.
 
     Stored text keeps real mentions as `<@U…>`, so a look-alike typed as plain text would ping
     when shown; an invisible word joiner after its `<` keeps it looking as typed, but inert.
+    `kept` names real mentions (`@U1`, `#C1`) that may stay: see `typed_text`.
     """
-    return _LOOKALIKE_REF.sub("<" + WORD_JOINER, text)
+    return _LOOKALIKE_REF.sub(lambda m: "<" if m[1] in kept else "<" + WORD_JOINER, text)
+
+
+def typed_text(value: str, kept: Collection[str] = ()) -> str:
+    """What a person typed into a form's plain-text input, stored as command text is stored.
+
+    Slack sends such input as typed, so `<@U1>` in it was typed and is made inert like a
+    mention typed out in a command; broadcasts (`<!channel>`, `<!here>`) and links stay as
+    typed, text that `escape` shows as text. The one exception is `kept`: the real mentions
+    the form was prefilled with (a logged message's, an edited item's; see `prefilled_refs`),
+    so logging a message keeps its mentions and nobody typing can ping anyone new.
+    """
+    return defuse_refs(value.replace("\x00", ""), kept)
+
+
+def prefilled_refs(*texts: str | None) -> tuple[str, ...]:
+    """The real mentions (`@U1`, `#C1`) in text a form is prefilled with, each once; the first
+    REFS_KEPT_MAX, which its submission may keep live (see `typed_text`)."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in _LOOKALIKE_REF.finditer(text or ""):
+            found[match[1]] = None
+    return tuple(found)[:REFS_KEPT_MAX]
 
 
 _ESCAPED_SIZE = {"&": 5, "<": 4, ">": 4}

@@ -126,9 +126,10 @@ def test_lists_carry_controls_and_done_redraws_the_list_in_place(
         ids.SNOOZE_WEEK,
         ids.REASSIGN,
     ]
-    assert actions[0]["elements"][0]["value"] == f"A-1 {EPHEMERAL_LIST}"
+    drawn = f"A-1 {EPHEMERAL_LIST} due=2026-11-20 owner={ALICE}"  # what the buttons act on
+    assert actions[0]["elements"][0]["value"] == drawn
 
-    press(apollo, fake, ids.DONE, f"A-1 {EPHEMERAL_LIST}")
+    press(apollo, fake, ids.DONE, drawn)
 
     [action] = stored(sqlite_engine, Action)
     assert (action.status, action.done_at is not None) == ("done", True)

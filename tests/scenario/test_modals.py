@@ -15,7 +15,7 @@ from storage.models import Action, AuditEvent, Decision, Issue, Project, Risk
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.scenario.conftest import SlackSide, count, reply_text, stored
 from tests.support.http import HttpAnswer
-from tests.support.signing import interaction_body, sign, slash_command_body
+from tests.support.signing import interaction_body, new_view_id, sign, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
 from tests.support.slack_specs import specs_available, validate_blocks
 
@@ -63,11 +63,17 @@ def opened(fake: FakeSlackWebAPI, method: str = "views.open") -> dict[str, Any]:
 
 
 def submit(
-    slack: SlackSide, view: dict[str, Any], values: dict[str, Any], team: str = TEAM
+    slack: SlackSide,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    team: str = TEAM,
+    *,
+    view_id: str | None = None,
 ) -> HttpAnswer:
-    """Press the form's submit button with these input states."""
+    """Press the form's submit button with these input states (a form of its own, unless
+    `view_id` names the view delivered before)."""
     sent = {
-        "id": "V0FORM",
+        "id": view_id or new_view_id(),
         "team_id": team,
         "type": "modal",
         "callback_id": view["callback_id"],

@@ -18,7 +18,7 @@ from storage.models import Delivery, Issue, Standup, StandupAnswer, StandupThrea
 from tests.conftest import ALICE, BOB, CHANNEL, START, TEAM
 from tests.scenario.conftest import SlackSide, stored
 from tests.support.http import HttpAnswer
-from tests.support.signing import event_body, interaction_body, sign
+from tests.support.signing import event_body, interaction_body, new_view_id, sign
 from tests.support.slack_api import FakeSlackWebAPI
 from tests.support.slack_specs import specs_available, validate_blocks
 
@@ -61,9 +61,11 @@ def press(
     )
 
 
-def submit(slack: SlackSide, view: dict[str, Any], values: dict[str, Any]) -> HttpAnswer:
+def submit(
+    slack: SlackSide, view: dict[str, Any], values: dict[str, Any], *, view_id: str | None = None
+) -> HttpAnswer:
     sent = {
-        "id": "V0FORM",
+        "id": view_id or new_view_id(),
         "team_id": TEAM,
         "type": "modal",
         "callback_id": view["callback_id"],
@@ -149,8 +151,13 @@ def answer_states(*answers: str | None) -> dict[str, Any]:
 
 @pytest.fixture
 def standup(slack: SlackSide, sqlite_engine: Engine) -> int:
+    return seed_standup(slack, sqlite_engine)
+
+
+def seed_standup(slack: SlackSide, engine: Engine) -> int:
+    """Apollo's daily standup, asking Alice and Bob, with today's prompt sent to Alice."""
     slack.reply("/pmo", "project Apollo")  # the workspace, and a project for blockers
-    with Session(sqlite_engine) as session, session.begin():
+    with Session(engine) as session, session.begin():
         ws = session.scalars(select(Workspace.id).where(Workspace.team_id == TEAM)).one()
         row = Standup(
             workspace_id=ws,

@@ -13,6 +13,7 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
+        conn.execute(text("DROP TABLE view_submissions"))
         conn.execute(text("DROP TABLE portfolio_digests"))
         for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
             conn.execute(text(f"DROP TABLE {table}"))
@@ -57,5 +58,6 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
         row = conn.execute(text("SELECT number, title, likelihood, impact, source_link FROM risks"))
         assert row.one() == (12, "Vendor may slip", 3, 4, None)
         assert conn.execute(text("SELECT count(*) FROM processed_events")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM view_submissions")).scalar() == 0
         settings = "SELECT digest_on, digest_day, digest_time, digest_mentions FROM projects"
         assert tuple(conn.execute(text(settings)).one()) == (True, 4, "16:00", False)

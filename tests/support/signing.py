@@ -16,6 +16,12 @@ VERIFICATION_TOKEN = "legacy-verification-token"  # deprecated by Slack; Bolt ig
 UNUSED_RESPONSE_URL = "http://127.0.0.1:9/response/no-response-url-given"
 
 _event_ids = itertools.count(1)
+_view_ids = itertools.count(1)
+
+
+def new_view_id() -> str:
+    """A view id Slack has not given before: each form opened is a new view, submitted once."""
+    return f"V0FORM{next(_view_ids):04d}"
 
 
 def sign(body: str | bytes, secret: str, timestamp: int) -> dict[str, str]:

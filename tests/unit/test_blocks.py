@@ -24,7 +24,8 @@ from bot.domain import (
     StatusEntry,
 )
 from bot.errors import ParseError, UserError
-from handlers.blocks.controls import item_controls
+from bot.presses import Drawn, drawn
+from handlers.blocks.controls import Target, item_controls, read_value
 from handlers.blocks.items import (
     HISTORY_MAX,
     patch_item_blocks,
@@ -877,6 +878,45 @@ def test_patching_one_items_controls_leaves_a_similar_ref_alone() -> None:
 
     patched = patch_item_blocks(message, done, VIEWER, context("done").to_dict())
 
-    assert [b.get("block_id") for b in patched if b["type"] == "actions"] == ["controls:A-12"]
-    [kept] = [b for b in patched if b.get("block_id") == "controls:A-12"]
+    twelve = "controls:A-12|due=2026-11-18|owner=U0BOB"  # A-12 as its buttons were drawn
+    assert [b.get("block_id") for b in patched if b["type"] == "actions"] == [twelve]
+    [kept] = [b for b in patched if b.get("block_id") == twelve]
     assert kept == message[3]  # A-12's buttons still act on A-12
+
+
+@pytest.mark.parametrize(
+    ("value", "ref", "origin", "drawn"),
+    [
+        ("A-7", "A-7", "", Drawn()),
+        ("A-7 show", "A-7", "show", Drawn()),
+        ("A-7 list:open::apollo:1", "A-7", "list:open::apollo:1", Drawn()),
+        ("A-7 due=2026-11-18 owner=U0BOB", "A-7", "", Drawn("2026-11-18", "U0BOB")),
+        (
+            "A-7 list:mine:U0BOB:apollo:2 due=1763658000 owner=-",
+            "A-7",
+            "list:mine:U0BOB:apollo:2",
+            Drawn("1763658000", "-"),
+        ),
+    ],
+    ids=["old-bare", "old-show", "old-list", "new-reminder", "new-list-due-time-no-owner"],
+)
+def test_a_controls_value_reads_back_what_it_acts_on(
+    value: str, ref: str, origin: str, drawn: Drawn
+) -> None:
+    assert read_value(value) == Target(ref, origin, drawn)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [ACTION, replace(ACTION, owner_id=None, due_on=None), replace(ACTION, due_at=ISSUE_DUE)],
+    ids=["due-day", "nothing", "due-time"],
+)
+@pytest.mark.parametrize("origin", ["", "show", "list:open::apollo:1"])
+def test_every_control_of_an_action_carries_it_as_drawn(action: Item, origin: str) -> None:
+    controls = item_controls(action, origin)
+    assert controls is not None
+    targets = [read_value(e["value"]) for e in controls["elements"] if "value" in e]
+    picker = controls["block_id"].removeprefix("controls:").replace("|", " ")
+    targets.append(read_value(picker))  # the user picker has no value: its block id says
+    assert targets == [Target(action.ref, origin, drawn(action))] * 4
+    assert len(controls["block_id"]) <= 255

@@ -32,7 +32,7 @@ from handlers.blocks.projects import (
     render_status_change,
 )
 from handlers.blocks.reply import Reply
-from handlers.blocks.text import Viewer, escape
+from handlers.blocks.text import REFS_KEPT_MAX, Viewer, escape, prefilled_refs, typed_text
 from handlers.grammar import (
     AddItem,
     CloseItem,
@@ -41,6 +41,7 @@ from handlers.grammar import (
     parse_item_command,
     parse_pmo_command,
 )
+from handlers.parsing import clean_text
 from tests.support.slack_specs import validate_message_payload
 
 LONDON = ZoneInfo("Europe/London")
@@ -276,3 +277,51 @@ def test_refusals_quoting_hostile_text_are_harmless(kind: Kind, text: str) -> No
 )
 def test_escape(text: str, expected: str) -> None:
     assert escape(text) == expected
+
+
+J = "\u2060"  # the word joiner that keeps a typed-out mention inert
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "stored"),
+    [
+        ("ask <@U0BOB>", (), f"ask <{J}@U0BOB>"),
+        ("ask <@W0ERIN>", (), f"ask <{J}@W0ERIN>"),
+        ("move to <#C0OPS>", (), f"move to <{J}#C0OPS>"),
+        ("<!channel> <!here>", (), "<!channel> <!here>"),
+        ("see <http://evil|google.com>", (), "see <http://evil|google.com>"),
+        ("ask <@U0BOB|the boss>", (), "ask <@U0BOB|the boss>"),
+        ("a\x00b", (), "ab"),
+        ("<@U0BOB> and <@U0EVE>", ("@U0BOB",), f"<@U0BOB> and <{J}@U0EVE>"),
+        ("<#C0OPS> <@U0BOB>", ("#C0OPS",), f"<#C0OPS> <{J}@U0BOB>"),
+    ],
+    ids=[
+        "mention",
+        "enterprise-mention",
+        "channel",
+        "broadcasts",
+        "link",
+        "labelled-mention",
+        "nul",
+        "prefilled-mention-kept",
+        "prefilled-channel-kept",
+    ],
+)
+def test_form_text_is_stored_as_command_text_is(
+    typed: str, kept: tuple[str, ...], stored: str
+) -> None:
+    """A form's plain-text input arrives as typed (a command's arrives escaped, `&lt;@U1&gt;`):
+    stored the same either way, and harmless wherever it is shown."""
+    assert typed_text(typed, kept) == stored
+    if not kept:
+        command_text = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert clean_text(command_text) == stored
+    reply = render_change(Change(risk_titled(stored), "created"), "U0ALICE", VIEWER)
+    assert_harmless(reply, tuple(f"<{ref}>" for ref in kept))
+
+
+def test_prefilled_refs_are_the_real_mentions_once_each_and_capped() -> None:
+    text = f"<@U0BOB> <#C0OPS> <@U0BOB> <{J}@U0EVE> <@U0BOB|bob> <!here>"
+    assert prefilled_refs(text, None, "<@W0ERIN>") == ("@U0BOB", "#C0OPS", "@W0ERIN")
+    many = " ".join(f"<@U{n:04d}>" for n in range(REFS_KEPT_MAX + 5))
+    assert len(prefilled_refs(many)) == REFS_KEPT_MAX

@@ -553,3 +553,26 @@ def test_a_prefilled_title_too_long_for_the_input_is_clipped() -> None:
     assert len(block(view, "title")["element"]["initial_value"]) <= TITLE_MAX
     assert len(block(view, "description")["element"]["initial_value"]) <= NOTE_MAX
     assert FormMeta.loads(view["private_metadata"]) == meta(Kind.RISK)
+
+
+def test_only_the_mentions_a_form_was_prefilled_with_stay_mentions() -> None:
+    prefill = prefill_from_message("<@U0BOB> says <#C0OPS> is down")
+    assert prefill.refs == ("@U0BOB", "#C0OPS")
+    form = message_form(Kind.ACTION, meta(Kind.ACTION, link=LINK), ALICE, prefill, ())
+    kept = FormMeta.loads(form["private_metadata"])
+    assert kept.refs == ("@U0BOB", "#C0OPS")
+    typed = state(title=text(prefill.title), owner=user(ALICE))
+    switched = message_form(Kind.RISK, kept, ALICE, prefill_from_state(typed), ())
+    assert FormMeta.loads(switched["private_metadata"]).refs == kept.refs  # kept on a switch
+
+    typed = state(title=text("<@U0BOB> says <#C0OPS> is down, <@U0EVE>"), owner=user(ALICE))
+    read = parse_submission(kept, typed, now=NOW)
+    assert read.values["title"] == "<@U0BOB> says <#C0OPS> is down, <\u2060@U0EVE>"
+    blank = parse_submission(meta(Kind.ACTION), typed, now=NOW)  # the add form: nothing kept
+    assert blank.values["title"] == "<\u2060@U0BOB> says <\u2060#C0OPS> is down, <\u2060@U0EVE>"
+
+
+def test_an_edit_form_keeps_the_items_own_mentions() -> None:
+    risk = item(title="ask <@U0CAROL>", description="and <#C0OPS>", mitigation="<@U0CAROL>")
+    kept = FormMeta.loads(edit_form(risk, "C0APOLLO", "UTC")["private_metadata"])
+    assert kept.refs == ("@U0CAROL", "#C0OPS")

@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import Item, Kind
+from bot.presses import due_mark, owner_mark
 from handlers.blocks.controls import item_controls
 from handlers.blocks.serialize import block_dict, block_dicts
 from handlers.ids import CLOSE, DONE, REASSIGN, SNOOZE_DAY, SNOOZE_WEEK, UPDATE, controls_block
@@ -87,6 +88,7 @@ def builders_controls(item: Item, origin: str) -> dict[str, Any]:
     """What item_controls drew through slack_sdk's builders before it drew dicts itself."""
     value = f"{item.ref} {origin}".strip()
     if item.kind is Kind.ACTION:
+        value += f" due={due_mark(item.due)} owner={owner_mark(item.owner_id)}"
         elements: list[Any] = [
             ButtonElement(text="Done", action_id=DONE, value=value, style="primary"),
             ButtonElement(text="Snooze 1 day", action_id=SNOOZE_DAY, value=value),

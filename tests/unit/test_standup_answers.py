@@ -19,6 +19,7 @@ from bot.services import projects, standup_answers
 from bot.services.standup_answers import (
     ANSWER_MAX,
     CLAIM_TIMEOUT,
+    AnswerRecord,
     answer_by_dm,
     answer_problems,
     edit_by_dm,
@@ -133,7 +134,10 @@ def prompt(
 
 def record(deps: Deps, standup_id: int, user_id: str = ALICE, **options: Any) -> int:
     values: dict[str, Any] = {"answers": ANSWERS, "source": "modal", "day": DAY} | options
-    return record_answer(deps, team_id=TEAM, user_id=user_id, standup_id=standup_id, **values).id
+    answer: AnswerRecord = record_answer(
+        deps, team_id=TEAM, user_id=user_id, standup_id=standup_id, **values
+    )
+    return answer.id
 
 
 def stored(deps: Deps) -> list[StandupAnswer]:
