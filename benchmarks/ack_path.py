@@ -1,5 +1,6 @@
-"""The ack path: `pmo-bot serve` (2 asyncio workers, 8 app threads each) answering signed `/risk add` and `/risk list`
-over 16 keep-alive connections, against a no-op Bolt app served the same way in the same run.
+"""The ack path: `pmo-bot serve` (2 asyncio workers, 8 app threads each) answering signed
+`/risk add` and `/risk list` over 16 keep-alive connections, against a no-op Bolt app served the
+same way in the same run.
 
 Run from the repository root: `python -m benchmarks.ack_path [--pg URL] [--seconds N]`. SQLite
 always; PostgreSQL too when --pg or PMO_TEST_DATABASE_URL names a server (the benchmark works
