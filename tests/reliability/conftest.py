@@ -35,6 +35,15 @@ def any_slack(any_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI) -> I
     yield from serve_app(scenario_deps(any_engine, clock, fake))
 
 
+@pytest.fixture
+def apollo(slack: SlackSide) -> SlackSide:
+    """Apollo with one open action, A-1: every kind of request would change something."""
+    slack.reply("/pmo", "project Apollo")
+    slack.reply("/action", "add send contract due tomorrow")
+    slack.settle()
+    return slack
+
+
 @dataclass(frozen=True)
 class Unsigned:
     """A request body Slack would send, before its signature headers are added."""

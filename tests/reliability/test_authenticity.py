@@ -76,15 +76,6 @@ KINDS = {
 }
 
 
-@pytest.fixture
-def apollo(slack: SlackSide) -> SlackSide:
-    """Apollo with one open action, A-1: every kind of request below would change something."""
-    slack.reply("/pmo", "project Apollo")
-    slack.reply("/action", "add send contract due tomorrow")
-    slack.settle()
-    return slack
-
-
 @pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
 @pytest.mark.parametrize("kind", list(KINDS), ids=list(KINDS))
 def test_a_request_slack_did_not_sign_is_refused_and_changes_nothing(

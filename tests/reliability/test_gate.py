@@ -116,14 +116,6 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.fixture
-def apollo(slack: SlackSide) -> SlackSide:
-    slack.reply("/pmo", "project Apollo")
-    slack.reply("/action", "add send contract due tomorrow")
-    slack.settle()
-    return slack
-
-
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_a_bad_request_is_refused_before_anything_acts(
     apollo: SlackSide,
