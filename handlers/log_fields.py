@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import BoltRequest
-from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from bot.logs import bind, slack_request_id
+from handlers.commands.context import workspace_of
 from handlers.usage import ITEM_USAGE, PMO_USAGE, STANDUP_USAGE
 
 # A command's first word is logged only when it is one of these (else it is the person's text).
@@ -38,13 +38,11 @@ def _header(headers: Mapping[str, str | Sequence[str]], name: str) -> str | None
     return value[0] if value else None
 
 
-def describe(body: Mapping[str, Any]) -> dict[str, str | None]:
+def describe(body: dict[str, Any]) -> dict[str, str | None]:
     """team plus one of command (`/risk add`), event (`app_mention`) or action
     (`block_actions:item_done`, `view_submission:raid_add`)."""
-    fields: dict[str, str | None] = {
-        "team": extract_team_id(dict(body)),  # the acting workspace, as for every listener
-        "enterprise": extract_enterprise_id(dict(body)),
-    }
+    team, enterprise = workspace_of(body)  # the acting workspace, as for every listener
+    fields: dict[str, str | None] = {"team": team, "enterprise": enterprise}
     if "command" in body:
         word = str(body.get("text") or "").strip().split(" ", 1)[0].lower()
         name = str(body["command"])

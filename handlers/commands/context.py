@@ -22,15 +22,21 @@ def deps_of(context: BoltContext) -> Deps:
     return deps
 
 
-def acting_workspace(body: dict[str, Any]) -> tuple[str, str | None]:
+def workspace_of(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """(team id, enterprise id) of the workspace that acts: the one that installed the app, as
     Bolt reads it to authorize the request (a view's `app_installed_team_id`, an event's
     `authorizations`), never a Slack Connect member's own team. The one rule for every listener,
-    the events' dedupe key and the log fields."""
+    the events' dedupe key and the log fields; None where the body names none."""
     team = extract_team_id(body)
-    if not team:
+    return (str(team) if team else None), extract_enterprise_id(body) or None
+
+
+def acting_workspace(body: dict[str, Any]) -> tuple[str, str | None]:
+    """workspace_of for a listener, which cannot act without a workspace."""
+    team, enterprise = workspace_of(body)
+    if team is None:
         raise ValueError("a request without a workspace")
-    return str(team), extract_enterprise_id(body) or None
+    return team, enterprise
 
 
 def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
