@@ -11,11 +11,10 @@ Exits 0 when, held open, the genuine load keeps 0.8 of its requests a second, it
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks._common import app_env, loopback_port, run_cli, serve, summary
@@ -23,27 +22,12 @@ from benchmarks._fake_slack import FakeSlack
 from benchmarks._load import Load, merged, run_load
 from benchmarks.ack_path import exchange, lists
 from bot.asgi import APP_THREADS
+from tests.support.stalled import hold_stalled
 
 WORKERS = 2  # app_env's WEB_CONCURRENCY
 SLOW = 4 * WORKERS * APP_THREADS
 MIN_RATIO = 0.8
 MAX_P99_MS = 1000.0
-HEADS = (
-    b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    b"Content-Length: 1000\r\n\r\n0123456789",
-    b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slack-Sig",
-)
-
-
-@contextmanager
-def stalled(port: int) -> Iterator[None]:
-    """SLOW connections that send part of a request and then nothing (re-opened if the server
-    drops one at its deadline, by the next round)."""
-    with ExitStack() as stack:
-        for n in range(SLOW):
-            conn = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10))
-            conn.sendall(HEADS[n % 2])
-        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for _ in range(args.rounds):
                 # Each stalled body is dropped at bot.asgi's 5 s deadline: runs stay shorter.
                 plain.append(run_load(port, lists(port), warm_up=0.5, seconds=args.seconds))
-                with stalled(port):
+                with ExitStack() as stack:
+                    hold_stalled(stack, port, SLOW)
                     held.append(run_load(port, lists(port), warm_up=0.5, seconds=args.seconds))
         finally:
             server.stop()

@@ -212,7 +212,7 @@ def run_gunicorn(settings: Settings, load_app: Callable[[], Callable[..., Any]])
             options: dict[str, object] = {
                 "bind": f"0.0.0.0:{settings.port}",
                 "workers": settings.web_concurrency,
-                "worker_class": "asgi",  # gunicorn's own asyncio worker (gunicorn >= 25)
+                "worker_class": "asgi",  # gunicorn's own asyncio worker (pyproject: gunicorn >= 27)
                 "worker_connections": 1000,
                 "keepalive": 5,
                 "timeout": 30,

@@ -4,10 +4,9 @@ stalled body is dropped at its deadline."""
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,33 +15,13 @@ from bot.asgi import APP_THREADS, BODY_DEADLINE_SECONDS
 from tests.e2e.conftest import Server, bot_env, free_port, run_cli
 from tests.e2e.test_serve import answer_text, send_command
 from tests.support.slack_api import FakeSlackWebAPI
+from tests.support.stalled import hold_stalled
 
 pytestmark = pytest.mark.slow
 
 WORKERS = 2  # bot_env's WEB_CONCURRENCY
 SLOW = 4 * WORKERS * APP_THREADS
 GENUINE = 12
-
-
-@contextmanager
-def stalled(port: int, head: bytes) -> Iterator[socket.socket]:
-    """A connection that sends `head` (a request line, some headers, perhaps a little of the
-    body) and then nothing more."""
-    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
-    try:
-        conn.sendall(head)
-        yield conn
-    finally:
-        conn.close()
-
-
-def _heads() -> list[bytes]:
-    body_started = (
-        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 1000\r\n\r\n0123456789"
-    )
-    headers_unfinished = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slack-Sig"
-    return [body_started if i % 2 == 0 else headers_unfinished for i in range(SLOW)]
 
 
 def test_genuine_requests_are_answered_while_slow_clients_hold_connections(
@@ -59,7 +38,7 @@ def test_genuine_requests_are_answered_while_slow_clients_hold_connections(
     port = int(server.root.rsplit(":", 1)[1])
 
     with ExitStack() as stack:
-        held = [stack.enter_context(stalled(port, head)) for head in _heads()]
+        held = hold_stalled(stack, port, SLOW)
         time.sleep(0.3)  # let the server accept them all before the genuine traffic
         durations = []
         for n in range(GENUINE):
