@@ -88,6 +88,9 @@ class Project(Base):
     digest_day: Mapped[int] = mapped_column(default=4, server_default="4")
     digest_time: Mapped[str] = mapped_column(String(5), default="16:00", server_default="16:00")
     digest_mentions: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Whether the channel is private (conversations.info), None until Slack has said: a
+    # private project is seen and changed only by its channel's members (bot.services.access).
+    private: Mapped[bool | None]
 
 
 class _Item:
@@ -193,6 +196,8 @@ class AuditEvent(Base):
     item_number: Mapped[int]
     verb: Mapped[str] = mapped_column(String(24))
     actor_id: Mapped[str] = mapped_column(String(32))
+    # A Slack Connect member's own workspace, when it is not the one acting; else None.
+    actor_team: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime]
     changes: Mapped[dict[str, list[str | None]]] = mapped_column(JSON)
 

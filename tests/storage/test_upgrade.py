@@ -23,8 +23,9 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
             conn.execute(text(f"DROP TABLE {table}"))
         for table in ("deliveries", "away_periods", "holidays", "worker_marks"):
             conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE audit_events DROP COLUMN actor_team"))
         digest = ("digest_on", "digest_day", "digest_time", "digest_mentions")
-        for column in ("reminders_on", "reminder_time", "escalation_days", *digest):
+        for column in ("reminders_on", "reminder_time", "escalation_days", *digest, "private"):
             conn.execute(text(f"ALTER TABLE projects DROP COLUMN {column}"))
         for table in ("risks", "issues", "decisions"):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN source_link"))
