@@ -66,6 +66,9 @@ class ShellGateway:
     def channel_members(self, channel: str) -> list[str] | None:
         return list(self.names)  # everyone the shell has seen is in every channel
 
+    def channel_is_private(self, channel: str) -> bool | None:
+        return False  # the shell plays one open team: every channel is public
+
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         return None  # the shell keeps no history: an interrupted send is sent again
 

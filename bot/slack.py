@@ -37,6 +37,8 @@ PERMANENT_ERRORS = frozenset(
 )
 # The channel is closed to the bot (removed, deleted, archived): its project's owner is told.
 CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# conversations.info's answers for a channel the bot may not see: only a private one hides so.
+HIDDEN_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "missing_scope"})
 MEMBER_PAGE_SIZE = 1000  # conversations.members' largest page as Slack advises it
 MEMBER_PAGES_MAX = 100  # a channel of 100,000 people; a cursor that never ends stops here
 DELIVERY_EVENT = "pmo_delivery"  # message metadata type: marks a scheduled send by its key
@@ -135,6 +137,12 @@ class SlackGateway(Protocol):
         """The user ids of the channel's members, every page (conversations.members; bots
         included), or None when Slack won't say (a private channel the bot isn't in, no such
         channel, Slack unreachable)."""
+        ...
+
+    def channel_is_private(self, channel: str) -> bool | None:
+        """Whether the channel is closed to the rest of the workspace (conversations.info: a
+        private channel, a DM or a group DM; one Slack won't show the bot counts as private),
+        or None when Slack can't say now (rate limited, unreachable)."""
         ...
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
@@ -342,6 +350,20 @@ class WebApiGateway:
             log.warning("conversations.members for %s failed: %s", channel, error)
             return None
         return list(dict.fromkeys(members))
+
+    def channel_is_private(self, channel: str) -> bool | None:
+        try:
+            info = self.client.conversations_info(channel=channel).get("channel") or {}
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code in HIDDEN_CHANNEL_ERRORS:
+                return True  # a public channel is visible to the bot: this one is not public
+            log.warning("conversations.info for %s failed: %s", channel, error)
+            return None
+        except OSError as error:
+            log.warning("conversations.info for %s failed: %r", channel, error)
+            return None
+        return any(bool(info.get(flag)) for flag in ("is_private", "is_im", "is_mpim", "is_group"))
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         try:

@@ -20,6 +20,7 @@ from bot.digest_domain import (
 )
 from bot.domain import Actor
 from bot.errors import UserError
+from bot.services.access import guarded
 from bot.services.digest_content import compose
 from bot.services.scope import NO_PROJECT, known_workspace, project_for, project_ref, workspace_id
 from storage.models import Project
@@ -50,14 +51,16 @@ def settings_of(project: Project, now: datetime) -> DigestSettings:
     )
 
 
+@guarded
 def digest_settings(deps: Deps, actor: Actor, project_slug: str | None) -> DigestSettings:
     with deps.db.read() as session:
         ws = workspaces.find(session, actor.team_id)
         if ws is None:
             raise UserError(NO_PROJECT)
-        return settings_of(project_for(session, ws, actor, project_slug), deps.clock.now())
+        return settings_of(project_for(deps, session, ws, actor, project_slug), deps.clock.now())
 
 
+@guarded
 def change_digest(
     deps: Deps,
     actor: Actor,
@@ -77,7 +80,7 @@ def change_digest(
     now = deps.clock.now()
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         changes: dict[str, list[str]] = {}
         if enabled is not None and enabled != project.digest_on:
             changes["digest"] = [_on_off(project.digest_on), _on_off(enabled)]
@@ -94,11 +97,12 @@ def change_digest(
         return DigestSettingsChange(settings_of(project, now), actor.user_id, changes)
 
 
+@guarded
 def digest_now(deps: Deps, actor: Actor, project_slug: str | None) -> Digest:
     """The project's digest for the seven days to now (`/pmo digest now` and `preview`)."""
     with deps.db.read() as session:
         ws = known_workspace(session, actor)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         return compose(session, project, actor.team_id, deps.clock.now())
 
 

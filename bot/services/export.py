@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.domain import Actor, Item, Kind, ProjectRef
+from bot.services.access import guarded
 from bot.services.rows import to_item
 from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Issue, Risk
@@ -86,14 +87,16 @@ class ExportSize:
     rows: int
 
 
+@guarded
 def export_size(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -> ExportSize:
     """The project the export is of and how many items it will hold: one count query."""
     with deps.db.read() as session:
         ws = known_workspace(session, actor)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         return ExportSize(project_ref(project), exports.count(session, ws, kind.value, project.id))
 
 
+@guarded
 def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -> ExportFile:
     """Every item of the project's register, whatever its status, one row each.
 
@@ -109,7 +112,7 @@ def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
             writer = csv.writer(out)  # the csv module's default dialect ends lines with CRLF
             writer.writerow(COLUMNS[kind])
             ws = known_workspace(session, actor)
-            project = project_for(session, ws, actor, project_slug)
+            project = project_for(deps, session, ws, actor, project_slug)
             ref = project_ref(project)
             issues = exports.issues_by_risk(session, ws, project.id) if kind is Kind.RISK else {}
             for found in exports.stream(session, ws, kind.value, project.id):

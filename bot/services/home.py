@@ -26,11 +26,13 @@ from bot.domain import (
     Rag,
     StatusEntry,
 )
+from bot.services.access import hidden_from
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
 from storage.models import Project, StatusUpdate
 from storage.repositories import home, workspaces
 from storage.repositories.items import ItemRow
+from storage.repositories.projects import not_public
 
 HOME_LIMIT = 10  # per section: the Home tab shows fewer and counts the rest
 _OPEN = {kind.value: tuple(sorted(statuses)) for kind, statuses in OPEN_STATUSES.items()}
@@ -62,8 +64,11 @@ def dashboard(
         ws = workspaces.find(session, actor.team_id)
         if ws is None:
             return board
+        hidden = hidden_from(deps, actor, not_public(session, ws))
         if OVERDUE in sections:
-            late, total = home.overdue_actions(session, ws, user, now=now, today=today, limit=limit)
+            late, total = home.overdue_actions(
+                session, ws, user, now=now, today=today, limit=limit, hidden=hidden
+            )
             board = replace(board, overdue=_items(late), overdue_total=total)
         if UPCOMING in sections:
             soon, total = home.upcoming_actions(
@@ -75,22 +80,25 @@ def dashboard(
                 last_day=last_day,
                 until=until,
                 limit=limit,
+                hidden=hidden,
             )
             board = replace(board, upcoming=_items(soon), upcoming_total=total)
         if RISKS in sections:
             statuses = _OPEN[Kind.RISK.value]
-            risks, total = home.owned_risks(session, ws, user, statuses=statuses, limit=limit)
+            risks, total = home.owned_risks(
+                session, ws, user, statuses=statuses, limit=limit, hidden=hidden
+            )
             board = replace(board, risks=_items(risks), risks_total=total)
         if PROJECTS in sections:
             members, total = home.member_projects(
-                session, ws, user, open_statuses=_OPEN, limit=limit
+                session, ws, user, open_statuses=_OPEN, limit=limit, hidden=hidden
             )
             projects = tuple(_status(project, update) for project, update in members)
             board = replace(board, projects=projects, projects_total=total)
         if DECISIONS in sections:
             since = today - timedelta(days=RECENT_DAYS)
             decisions, total = home.recent_decisions(
-                session, ws, user, open_statuses=_OPEN, since=since, limit=limit
+                session, ws, user, open_statuses=_OPEN, since=since, limit=limit, hidden=hidden
             )
             board = replace(board, decisions=_items(decisions), decisions_total=total)
     return board

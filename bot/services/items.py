@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, Change, Item, Kind
 from bot.errors import Conflict, NotFound
 from bot.fields import Value
+from bot.services.access import guarded, require_access
 from bot.services.rows import (
     CLOSED_STATUS,
     KIND_OF,
@@ -52,6 +53,7 @@ def add_item(
     *,
     view: ViewKey,
 ) -> Change | None: ...
+@guarded
 def add_item(
     deps: Deps,
     actor: Actor,
@@ -68,7 +70,7 @@ def add_item(
         if not first_submission(session, view, now):
             return None
         ws = workspace_id(session, actor, now)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         row = _create(session, ws, project, kind, actor, now)
         for name, value in values.items():
             write_field(row, name, value, now)
@@ -123,6 +125,7 @@ def update_item(
     guard: Guard | None = None,
     view: ViewKey,
 ) -> Change | None: ...
+@guarded
 def update_item(
     deps: Deps,
     actor: Actor,
@@ -140,7 +143,7 @@ def update_item(
     with deps.db.write() as session:
         if not first_submission(session, view, now):
             return None
-        row, project = _locked(session, actor, kind, number, now)
+        row, project = _locked(deps, session, actor, kind, number, now)
         if verb in ("snoozed", "rescheduled", "assigned") and row.status not in OPEN_STATUSES[kind]:
             raise Conflict(f"{kind.ref(number)} is {row.status}; reopen it first.")
         if guard is not None:
@@ -155,13 +158,14 @@ def update_item(
         return Change(to_item(row, project_ref(project)), verb, changes)
 
 
+@guarded
 def close_item(
     deps: Deps, actor: Actor, kind: Kind, number: int, note: str | None, *, occurred: bool = False
 ) -> Change:
     """Close a risk, finish an action or resolve an issue; `occurred` also raises an issue."""
     now = deps.clock.now()
     with deps.db.write() as session:
-        row, project = _locked(session, actor, kind, number, now)
+        row, project = _locked(deps, session, actor, kind, number, now)
         if row.status not in OPEN_STATUSES[kind]:
             raise Conflict(f"{kind.ref(number)} is already {row.status}; nothing to do.")
         status = "occurred" if occurred else CLOSED_STATUS[kind]
@@ -205,10 +209,11 @@ def _issue_from(
     return issue
 
 
+@guarded
 def reopen_item(deps: Deps, actor: Actor, kind: Kind, number: int) -> Change:
     now = deps.clock.now()
     with deps.db.write() as session:
-        row, project = _locked(session, actor, kind, number, now)
+        row, project = _locked(deps, session, actor, kind, number, now)
         if row.status in OPEN_STATUSES[kind]:
             raise Conflict(f"{kind.ref(number)} is already {row.status}.")
         if isinstance(row, Decision):
@@ -220,13 +225,14 @@ def reopen_item(deps: Deps, actor: Actor, kind: Kind, number: int) -> Change:
         return Change(to_item(row, project_ref(project)), "reopened", changes)
 
 
+@guarded
 def supersede_decision(deps: Deps, actor: Actor, number: int, by_number: int) -> Change:
     if number == by_number:
         raise Conflict("A decision can't supersede itself.")
     now = deps.clock.now()
     with deps.db.write() as session:
-        old, project = _locked(session, actor, Kind.DECISION, number, now)
-        new, _ = _locked(session, actor, Kind.DECISION, by_number, now)
+        old, project = _locked(deps, session, actor, Kind.DECISION, number, now)
+        new, _ = _locked(deps, session, actor, Kind.DECISION, by_number, now)
         assert isinstance(old, Decision)
         assert isinstance(new, Decision)
         if old.status != "active":
@@ -241,12 +247,13 @@ def supersede_decision(deps: Deps, actor: Actor, number: int, by_number: int) ->
 
 
 def _locked(
-    session: Session, actor: Actor, kind: Kind, number: int, now: datetime
+    deps: Deps, session: Session, actor: Actor, kind: Kind, number: int, now: datetime
 ) -> tuple[ItemRow, Project]:
     ws = workspace_id(session, actor, now)
     found = items.get(session, ws, kind.value, number, for_update=True)
     if found is None:
         raise NotFound(f"There is no {kind.ref(number)} in this workspace.")
+    require_access(deps, actor, found[1])
     return found
 
 

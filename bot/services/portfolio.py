@@ -25,10 +25,11 @@ from bot.portfolio_domain import (
     PortfolioDigestChange,
     PortfolioDigestSettings,
 )
+from bot.services.access import hidden_from
 from bot.services.digest import weekly_changes
 from bot.services.digest_content import in_owner_zones, overdue_window, status_entry
 from bot.services.scope import project_ref, workspace_id
-from storage.models import PortfolioDigest
+from storage.models import PortfolioDigest, Project
 from storage.repositories import digests, portfolio, projects, workspaces
 
 SEVERITY = {Rag.RED: 0, Rag.AMBER: 1, None: 2, Rag.GREEN: 3}
@@ -40,13 +41,17 @@ def portfolio_view(deps: Deps, actor: Actor) -> tuple[PortfolioRow, ...]:
         ws = workspaces.find(session, actor.team_id)
         if ws is None:
             return ()
-        return portfolio_rows(session, ws, deps.clock.now())
+        candidates = projects.all_projects(session, ws)
+        hidden = hidden_from(deps, actor, candidates)
+        shown = [project for project in candidates if project.id not in hidden]
+        return portfolio_rows(session, ws, deps.clock.now(), shown)
 
 
-def portfolio_rows(session: Session, ws: int, now: datetime) -> tuple[PortfolioRow, ...]:
-    """The workspace's projects as they stand at `now`: red, amber, unset, green; within each,
-    most overdue first. Seven statements however many projects."""
-    all_projects = projects.all_projects(session, ws)
+def portfolio_rows(
+    session: Session, ws: int, now: datetime, all_projects: Sequence[Project]
+) -> tuple[PortfolioRow, ...]:
+    """The workspace's projects given (those the reader may see), as they stand at `now`: red,
+    amber, unset, green; within each, most overdue first. Six statements however many."""
     current = portfolio.statuses_at(session, ws, now)
     week_ago = portfolio.statuses_at(session, ws, now - timedelta(days=WEEK_DAYS))
     scores = portfolio.open_risk_scores(session, ws)

@@ -15,9 +15,17 @@ from bot.digest_domain import weekly_moment
 from bot.domain import Due, PortfolioDue
 from bot.services.digest_tick import still_due
 from bot.services.portfolio import portfolio_rows
-from storage.repositories import digests, portfolio
+from storage.models import Project
+from storage.repositories import digests, portfolio, projects
 
 PREFIX = "portfolio:"
+
+
+def open_to(channel_id: str, project: Project) -> bool:
+    """Whether a portfolio posted in `channel_id` may show `project`: a private project (or
+    one Slack has not yet described) only in its own channel, since the channel's readers may
+    not be its members."""
+    return project.private is False or project.channel_id == channel_id
 
 
 def portfolio_dues(
@@ -38,7 +46,9 @@ def portfolio_dues(
                 continue
             if key in ledger and ledger[key].status != "failed":
                 continue
-            rows = portfolio_rows(session, digest.workspace_id, moment)
+            listed = projects.all_projects(session, digest.workspace_id)
+            shown = [p for p in listed if open_to(digest.channel_id, p)]
+            rows = portfolio_rows(session, digest.workspace_id, moment, shown)
             if not rows:
                 continue  # no projects yet: nothing to say
             dues[key] = PortfolioDue(

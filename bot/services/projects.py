@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.deps import Deps
 from bot.domain import Actor, ProjectRef, ProjectStatus, Rag, StatusEntry
 from bot.errors import Conflict, UserError
+from bot.services.access import guarded, look_up
 from bot.services.scope import NO_PROJECT, project_for, project_ref, workspace_id
 from storage.models import Project, StatusUpdate
 from storage.repositories import projects, workspaces
@@ -64,12 +65,14 @@ def bind_project(deps: Deps, actor: Actor, name: str | None) -> ProjectResult:
             )
             session.add(project)
             session.flush()
-            return ProjectResult(project_ref(project), created=True)
     except IntegrityError:
         # Someone bound this channel or took the name a moment ago: answer as if we were second.
         return bind_project(deps, actor, name)
+    look_up(deps, actor.team_id, project)  # is the channel private? Asked now, not at first use
+    return ProjectResult(project_ref(project), created=True)
 
 
+@guarded
 def set_status(
     deps: Deps, actor: Actor, rag: Rag, reason: str | None, project_slug: str | None
 ) -> tuple[ProjectRef, StatusEntry, StatusEntry | None]:
@@ -77,7 +80,7 @@ def set_status(
     now = deps.clock.now()
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         previous = projects.recent_statuses(session, ws, project.id, 1)
         update = StatusUpdate(
             workspace_id=ws,
@@ -92,12 +95,13 @@ def set_status(
         return project_ref(project), _entry(update), before
 
 
+@guarded
 def project_status(deps: Deps, actor: Actor, project_slug: str | None) -> ProjectStatus:
     with deps.db.read() as session:
         ws = workspaces.find(session, actor.team_id)
         if ws is None:
             raise UserError(NO_PROJECT)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         recent = projects.recent_statuses(session, ws, project.id, HISTORY_SIZE)
     entries = tuple(_entry(update) for update in recent)
     return ProjectStatus(project_ref(project), entries[0] if entries else None, entries)

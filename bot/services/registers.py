@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, AuditEntry, Item, ItemPage, Kind, ProjectRef
 from bot.errors import NotFound
+from bot.services.access import guarded, require_access
 from bot.services.rows import to_item
 from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Decision, Issue, Risk
@@ -26,6 +27,7 @@ SCOPE_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 
+@guarded
 def list_items(
     deps: Deps,
     actor: Actor,
@@ -49,7 +51,7 @@ def list_items(
     page = 1 if scope == "top" else page
     with deps.db.read() as session:
         ws = known_workspace(session, actor)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         rows, total = items.page(
             session,
             ws,
@@ -68,27 +70,32 @@ def list_items(
     return ItemPage(kind, ref, scope, found, total, page, size, owner_id)
 
 
+@guarded
 def show_item(deps: Deps, actor: Actor, kind: Kind, number: int) -> Item:
     with deps.db.read() as session:
-        row, ref = _find(session, actor, kind, number)
+        row, ref = _find(deps, session, actor, kind, number)
         return to_item(row, ref, _links(session, row))
 
 
+@guarded
 def item_history(
     deps: Deps, actor: Actor, kind: Kind, number: int
 ) -> tuple[Item, tuple[AuditEntry, ...]]:
     with deps.db.read() as session:
-        row, ref = _find(session, actor, kind, number)
+        row, ref = _find(deps, session, actor, kind, number)
         events = audit.trail(session, row.workspace_id, kind.value, number)
         entries = tuple(AuditEntry(e.verb, e.actor_id, e.at, dict(e.changes)) for e in events)
         return to_item(row, ref, _links(session, row)), entries
 
 
-def _find(session: Session, actor: Actor, kind: Kind, number: int) -> tuple[ItemRow, ProjectRef]:
+def _find(
+    deps: Deps, session: Session, actor: Actor, kind: Kind, number: int
+) -> tuple[ItemRow, ProjectRef]:
     found = items.get(session, known_workspace(session, actor), kind.value, number)
     if found is None:
         raise NotFound(f"There is no {kind.ref(number)} in this workspace.")
     row, project = found
+    require_access(deps, actor, project)
     return row, project_ref(project)
 
 

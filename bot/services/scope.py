@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.deps import Deps
 from bot.domain import Actor, ProjectRef
 from bot.errors import NotFound, UserError
+from bot.services.access import require_access
 from storage.models import Project
 from storage.repositories import projects, workspaces
 
@@ -31,8 +33,15 @@ def known_workspace(session: Session, actor: Actor) -> int:
     return ws
 
 
-def project_for(session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
-    """`project:<slug>` (or `#C…`, a channel's id) when given, else the actor's channel's."""
+def project_for(deps: Deps, session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
+    """`project:<slug>` (or `#C…`, a channel's id) when given, else the actor's channel's;
+    refused when it is private and the actor is not in its channel (bot.services.access)."""
+    project = _named(session, ws, actor, slug)
+    require_access(deps, actor, project)
+    return project
+
+
+def _named(session: Session, ws: int, actor: Actor, slug: str | None) -> Project:
     if slug and slug.startswith("#"):
         in_channel = projects.by_channel(session, ws, slug[1:])
         if in_channel is None:
@@ -41,7 +50,7 @@ def project_for(session: Session, ws: int, actor: Actor, slug: str | None) -> Pr
     if slug:
         found = projects.by_slug(session, ws, slug)
         if found is None:
-            known = projects.all_slugs(session, ws)
+            known = projects.open_slugs(session, ws, actor.channel_id)
             listing = ", ".join(f"`{s}`" for s in known[:20]) or "none yet"
             raise NotFound(f"There is no project `{slug}` in this workspace. Projects: {listing}.")
         return found

@@ -24,6 +24,7 @@ from bot.domain import (
     SettingsChange,
 )
 from bot.errors import NotFound, UserError
+from bot.services.access import guarded
 from bot.services.calendar import ESCALATION_MAX, ESCALATION_MIN
 from bot.services.scope import NO_PROJECT, project_for, project_ref, workspace_id
 from storage.models import AwayPeriod, Holiday, Project
@@ -42,6 +43,7 @@ def local_today(deps: Deps, actor: Actor) -> date:
 # -- reminder settings -----------------------------------------------------------------------------
 
 
+@guarded
 def reminder_settings(deps: Deps, actor: Actor, project_slug: str | None) -> ReminderSettings:
     """The project's reminder time, on/off, escalation days and upcoming holidays."""
     today = local_today(deps, actor)
@@ -49,10 +51,11 @@ def reminder_settings(deps: Deps, actor: Actor, project_slug: str | None) -> Rem
         ws = workspaces.find(session, actor.team_id)
         if ws is None:
             raise UserError(NO_PROJECT)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         return _settings(session, ws, project, today)
 
 
+@guarded
 def change_reminders(
     deps: Deps,
     actor: Actor,
@@ -72,7 +75,7 @@ def change_reminders(
     today = local_today(deps, actor)
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
-        project = project_for(session, ws, actor, project_slug)
+        project = project_for(deps, session, ws, actor, project_slug)
         changes: dict[str, list[str]] = {}
         if enabled is not None and enabled != project.reminders_on:
             changes["reminders"] = [_on_off(project.reminders_on), _on_off(enabled)]
@@ -106,6 +109,7 @@ def _on_off(enabled: bool) -> str:
 # -- holidays --------------------------------------------------------------------------------------
 
 
+@guarded
 def add_holiday(
     deps: Deps,
     actor: Actor,
@@ -125,7 +129,7 @@ def add_holiday(
     _refuse_both(workspace_wide, project_slug)
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
-        project = None if workspace_wide else project_for(session, ws, actor, project_slug)
+        project = None if workspace_wide else project_for(deps, session, ws, actor, project_slug)
         project_id = project.id if project is not None else None
         calendars.lock_calendar(session, ws)
         holiday = HolidayEntry(day, name, project_ref(project) if project is not None else None)
@@ -148,6 +152,7 @@ def add_holiday(
         return HolidayChange(holiday, "added", actor.user_id)
 
 
+@guarded
 def remove_holiday(
     deps: Deps,
     actor: Actor,
@@ -162,7 +167,7 @@ def remove_holiday(
     _refuse_both(workspace_wide, project_slug)
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
-        project = None if workspace_wide else project_for(session, ws, actor, project_slug)
+        project = None if workspace_wide else project_for(deps, session, ws, actor, project_slug)
         project_id = project.id if project is not None else None
         calendars.lock_calendar(session, ws)
         found = calendars.holiday_on(session, ws, project_id, day)
@@ -197,6 +202,7 @@ def _channel_project_holiday(session: Session, ws: int, day: date) -> Project | 
     return projects.by_id(session, ws, found) if found is not None else None
 
 
+@guarded
 def list_holidays(deps: Deps, actor: Actor, project_slug: str | None) -> HolidayList:
     """The project's and the workspace's holidays from today on, soonest first. In a channel
     with no project (and none named), the workspace's only."""
@@ -207,7 +213,7 @@ def list_holidays(deps: Deps, actor: Actor, project_slug: str | None) -> Holiday
             return HolidayList(None, today, (), 0)
         project = None
         if project_slug is not None or projects.by_channel(session, ws, actor.channel_id):
-            project = project_for(session, ws, actor, project_slug)
+            project = project_for(deps, session, ws, actor, project_slug)
         return _holiday_list(session, ws, project, today, HOLIDAYS_SHOWN)
 
 

@@ -23,6 +23,7 @@ from bot.deps import Deps
 from bot.digest_domain import PARENT
 from bot.domain import DigestDue, Due, ReminderDue
 from bot.services import schedule
+from bot.services.access import settle_privacy
 from bot.services.channel_lost import channel_lost_dues
 from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
@@ -57,6 +58,8 @@ def run_tick(
     now = deps.clock.now()
     started = clock_time.monotonic()
     senders = Senders(deps)
+    if not dry_run:
+        settle_privacy(deps)  # a scheduled portfolio leaves private projects out
     snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))

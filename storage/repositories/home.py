@@ -6,7 +6,7 @@ section still knows how many more there are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -28,11 +28,12 @@ def overdue_actions(
     now: datetime,
     today: date,
     limit: int,
+    hidden: Collection[int] = (),
 ) -> tuple[list[tuple[Action, Project]], int]:
     """The owner's open actions past their due, the longest overdue first."""
     where = [*_owned(Action, workspace_id, owner_id, ("open",)), overdue(now, today)]
     order = [Action.due_on, Action.due_at.asc().nulls_first(), Action.number]
-    return _items(session, Action, where, order, limit)
+    return _items(session, Action, where, order, limit, hidden)
 
 
 def upcoming_actions(
@@ -45,6 +46,7 @@ def upcoming_actions(
     last_day: date,
     until: datetime,
     limit: int,
+    hidden: Collection[int] = (),
 ) -> tuple[list[tuple[Action, Project]], int]:
     """The owner's open actions not yet late and due by `last_day` (a day, in the reader's
     zone) or before `until` (the end of that day, for actions due at a time), soonest first."""
@@ -54,16 +56,22 @@ def upcoming_actions(
     )
     where = [*_owned(Action, workspace_id, owner_id, ("open",)), soon]
     order = [Action.due_on, Action.due_at.asc().nulls_last(), Action.number]
-    return _items(session, Action, where, order, limit)
+    return _items(session, Action, where, order, limit, hidden)
 
 
 def owned_risks(
-    session: Session, workspace_id: int, owner_id: str, *, statuses: Sequence[str], limit: int
+    session: Session,
+    workspace_id: int,
+    owner_id: str,
+    *,
+    statuses: Sequence[str],
+    limit: int,
+    hidden: Collection[int] = (),
 ) -> tuple[list[tuple[Risk, Project]], int]:
     """The owner's risks in `statuses`, highest score first."""
     where = _owned(Risk, workspace_id, owner_id, statuses)
     order = [(Risk.likelihood * Risk.impact).desc(), Risk.review_on.asc().nulls_last(), Risk.number]
-    return _items(session, Risk, where, order, limit)
+    return _items(session, Risk, where, order, limit, hidden)
 
 
 def member_projects(
@@ -73,6 +81,7 @@ def member_projects(
     *,
     open_statuses: Mapping[str, Sequence[str]],
     limit: int,
+    hidden: Collection[int] = (),
 ) -> tuple[list[Member], int]:
     """The person's projects with their current status, red first, then amber, unset, green.
 
@@ -106,6 +115,7 @@ def member_projects(
         .where(
             Project.workspace_id == workspace_id,
             Project.id.in_(_memberships(workspace_id, user_id, open_statuses)),
+            *_shown(hidden),
         )
         .order_by(severity, Project.name, Project.id)
         .limit(limit)
@@ -122,6 +132,7 @@ def recent_decisions(
     open_statuses: Mapping[str, Sequence[str]],
     since: date,
     limit: int,
+    hidden: Collection[int] = (),
 ) -> tuple[list[tuple[Decision, Project]], int]:
     """Decisions taken on or after `since` in the person's projects, newest first."""
     where = [
@@ -130,7 +141,7 @@ def recent_decisions(
         Decision.project_id.in_(_memberships(workspace_id, user_id, open_statuses)),
     ]
     order = [Decision.decided_on.desc(), Decision.number.desc()]
-    return _items(session, Decision, where, order, limit)
+    return _items(session, Decision, where, order, limit, hidden)
 
 
 def _memberships(
@@ -172,17 +183,23 @@ def _items(
     where: Sequence[ColumnElement[bool]],
     order: Sequence[Any],
     limit: int,
+    hidden: Collection[int],
 ) -> tuple[list[tuple[ItemT, Project]], int]:
     """Up to `limit` rows of `model` with their project, and how many match in all."""
     stmt = (
         select(model, Project, func.count().over().label("total"))
         .join(Project, Project.id == model.project_id)
-        .where(*where)
+        .where(*where, *_shown(hidden))
         .order_by(*order)
         .limit(max(limit, 1))
     )
     rows = session.execute(stmt).all()
     return [(row[0], row[1]) for row in rows][:limit], _total(rows)
+
+
+def _shown(hidden: Collection[int]) -> list[ColumnElement[bool]]:
+    """Leave out the projects the reader may not see (private ones they are not in)."""
+    return [Project.id.not_in(list(hidden))] if hidden else []
 
 
 def _total(rows: Sequence[Any]) -> int:

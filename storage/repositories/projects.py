@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Action, Issue, Project, StatusUpdate
+from storage.models import Action, Issue, Project, StatusUpdate, Workspace
 
 
 def by_channel(session: Session, workspace_id: int, channel_id: str) -> Project | None:
@@ -44,9 +44,47 @@ def by_id(session: Session, workspace_id: int, project_id: int) -> Project | Non
     )
 
 
-def all_slugs(session: Session, workspace_id: int) -> list[str]:
-    stmt = select(Project.slug).where(Project.workspace_id == workspace_id).order_by(Project.slug)
+def open_slugs(session: Session, workspace_id: int, channel_id: str) -> list[str]:
+    """The slugs anyone may be shown: public projects' and the channel's own."""
+    stmt = (
+        select(Project.slug)
+        .where(
+            Project.workspace_id == workspace_id,
+            or_(Project.private.is_(False), Project.channel_id == channel_id),
+        )
+        .order_by(Project.slug)
+    )
     return list(session.scalars(stmt))
+
+
+def not_public(session: Session, workspace_id: int) -> Sequence[Project]:
+    """The projects Slack has said are private, or has not described yet."""
+    stmt = select(Project).where(
+        Project.workspace_id == workspace_id,
+        or_(Project.private.is_(None), Project.private.is_(True)),
+    )
+    return session.scalars(stmt).all()
+
+
+def record_privacy(session: Session, answers: Mapping[int, bool]) -> None:
+    """Record what Slack said of projects' channels, by project id (bot.services.access): at
+    most two statements however many."""
+    for private in (True, False):
+        ids = [project_id for project_id, said in answers.items() if said is private]
+        if ids:
+            session.execute(update(Project).where(Project.id.in_(ids)).values(private=private))
+
+
+def privacy_unknown(session: Session, limit: int) -> list[tuple[str, Project]]:
+    """Up to `limit` projects whose channel Slack has not yet described, with their team."""
+    stmt = (
+        select(Workspace.team_id, Project)
+        .join(Workspace, Workspace.id == Project.workspace_id)
+        .where(Project.private.is_(None), Workspace.uninstalled_at.is_(None))
+        .order_by(Project.id)
+        .limit(limit)
+    )
+    return [(team, project) for team, project in session.execute(stmt)]
 
 
 def all_projects(session: Session, workspace_id: int) -> Sequence[Project]:

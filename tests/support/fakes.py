@@ -23,6 +23,9 @@ class RecordingGateway:
     # conversations.members: the members per channel id; a channel not listed is one Slack
     # won't tell us about (None), as when the bot isn't in a private channel.
     channels: dict[str, list[str]] = field(default_factory=dict)
+    # conversations.info: the channels that are private; every other one is public.
+    private: set[str] = field(default_factory=set)
+    privacy_asked: list[str] = field(default_factory=list)
 
     def user_info(self, user_id: str) -> SlackUser | None:
         self.lookups.append(user_id)
@@ -112,6 +115,12 @@ class RecordingGateway:
         if self.down or channel not in self.channels:
             return None
         return list(self.channels[channel])
+
+    def channel_is_private(self, channel: str) -> bool | None:
+        self.privacy_asked.append(channel)
+        if self.down:
+            return None
+        return channel in self.private
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         for post in self.posts:

@@ -1,0 +1,209 @@
+"""Private projects: one bound to a private channel is shown, exported and changed only by the
+members of that channel. Slack says which channels are private (conversations.info, kept in
+`projects.private`) and who is in them (conversations.members, remembered MEMBERS_TTL).
+
+Nothing here waits on Slack inside a transaction: a check that needs Slack raises
+AccessPending (the transaction rolls back, nothing is stored) after starting the look-up in the
+background; `guarded` use-cases wait for it (ACCESS_WAIT) and run once more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from datetime import timedelta
+from enum import Enum
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from bot.deps import Deps
+from bot.domain import Actor
+from bot.errors import UserError
+from storage.db import DatabaseUnavailable
+from storage.models import Project
+from storage.repositories import projects
+
+log = logging.getLogger(__name__)
+# How long a process trusts a channel's member list: someone removed from a private channel
+# loses its project within this while (each worker asks Slack again after it).
+MEMBERS_TTL = timedelta(minutes=2)
+# Whether a channel is private is kept in the database; this only spares re-reading it.
+PRIVACY_TTL = timedelta(hours=1)
+# Seconds a request waits for Slack to say whether a person may use a private project (the
+# answer usually comes in a tenth of that); past it they are asked to try again.
+ACCESS_WAIT = 1.0
+PRIVACY_PER_PASS = 50  # projects a scheduler pass asks Slack about (conversations.info each)
+CHECKING = (
+    ":hourglass: That project's channel may be private, and Slack hasn't told me yet whether "
+    "you're in it. Nothing was changed; try again in a moment."
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    NOT_MEMBER = "not a member"
+    UNREADABLE = "members unreadable"  # a private channel whose members the bot can't read
+    UNKNOWN = "unknown"  # Slack has not said yet
+
+
+class AccessPending(UserError):
+    """Slack has not yet said whether the actor may use a project; the look-up is running."""
+
+    def __init__(self, looking: Future[None] | None):
+        super().__init__(CHECKING)
+        self.looking = looking
+
+    def settled(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the look-up; True when it finished (whatever it found)."""
+        if self.looking is None:
+            return False
+        try:
+            self.looking.result(timeout=seconds)
+        except FutureTimeout:
+            return False
+        except Exception:  # the look-up logs its own failure; the check then says "try again"
+            return True
+        return True
+
+
+def guarded(use_case: Callable[P, R]) -> Callable[P, R]:
+    """A use-case that checks access: when Slack must be asked first, wait for the answer
+    (outside any transaction) and run it again, once."""
+
+    @wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return use_case(*args, **kwargs)
+        except AccessPending as pending:
+            if not pending.settled(ACCESS_WAIT):
+                raise
+        return use_case(*args, **kwargs)
+
+    return run
+
+
+def require_access(deps: Deps, actor: Actor, project: Project) -> None:
+    """Refuse (a UserError saying why) unless `actor` may see and change `project`."""
+    verdict = verdict_on(deps, actor, project)
+    if verdict is Verdict.ALLOWED:
+        return
+    if verdict is Verdict.UNKNOWN:
+        raise AccessPending(look_up(deps, actor.team_id, project))
+    where = f"<#{project.channel_id}>"
+    if verdict is Verdict.UNREADABLE:
+        raise UserError(
+            f"`{project.slug}` belongs to the private channel {where}, and I can't see who is "
+            f"in it. Invite me there (`/invite @PMO Bot`) and try again; nothing was changed."
+        )
+    raise UserError(
+        f"`{project.slug}` belongs to a private channel you're not in, so only its members "
+        f"can see or change it. Ask one of them to add you to {where}; nothing was changed."
+    )
+
+
+def verdict_on(deps: Deps, actor: Actor, project: Project) -> Verdict:
+    """What is known, without asking Slack, of whether `actor` may use `project`."""
+    if actor.channel_id and actor.channel_id == project.channel_id:
+        return Verdict.ALLOWED  # asked from the channel itself: Slack showed it to them
+    now = deps.clock.now()
+    private = project.private
+    if private is None:
+        private = deps.memo.get(_privacy_key(actor.team_id, project.channel_id), now, PRIVACY_TTL)
+    if private is None:
+        return Verdict.UNKNOWN
+    if not private:
+        return Verdict.ALLOWED
+    known = deps.memo.get(_members_key(actor.team_id, project.channel_id), now, MEMBERS_TTL)
+    if known is None:
+        return Verdict.UNKNOWN
+    (members,) = known
+    if members is None:
+        return Verdict.UNREADABLE
+    return Verdict.ALLOWED if actor.user_id in members else Verdict.NOT_MEMBER
+
+
+def hidden_from(deps: Deps, actor: Actor, candidates: Collection[Project]) -> set[int]:
+    """The ids of the `candidates` that `actor` may not see, for a listing: what Slack has not
+    yet said is asked (waiting ACCESS_WAIT for all of it) and, if still unknown, hidden."""
+    unknown = [p for p in candidates if verdict_on(deps, actor, p) is Verdict.UNKNOWN]
+    looking = [look_up(deps, actor.team_id, p) for p in unknown]
+    wait([future for future in looking if future is not None], timeout=ACCESS_WAIT)
+    return {p.id for p in candidates if verdict_on(deps, actor, p) is not Verdict.ALLOWED}
+
+
+def look_up(deps: Deps, team_id: str, project: Project) -> Future[None] | None:
+    """Ask Slack, in the background, about the project's channel (one look-up at a time per
+    channel, by the patient client speaking for `team_id`); None when the background is full
+    or the app is not installed there (asked next time)."""
+    later = deps.after_answer()
+    gateway = later.slack_for(team_id)
+    if gateway is None:
+        return None
+    later = replace(later, slack=gateway, gateways=None)
+    known = project.private
+    ref = (project.id, project.channel_id, project.slug)
+    return deps.background.once(
+        ("access", team_id, project.channel_id), lambda: learn(later, team_id, ref, known)
+    )
+
+
+def settle_privacy(deps: Deps, limit: int = PRIVACY_PER_PASS) -> int:
+    """A scheduler pass asks Slack about up to `limit` projects whose privacy is unknown (bound
+    before it was kept, or Slack did not answer at the time), so a scheduled portfolio knows
+    which projects to leave out; how many Slack answered for. The first it can't answer for
+    ends the pass's asking (Slack is struggling: the next pass asks again)."""
+    with deps.db.read() as session:
+        unknown = projects.privacy_unknown(session, limit)
+    answers: dict[int, bool] = {}
+    for team_id, project in unknown:
+        gateway = deps.slack_for(team_id)
+        if gateway is None:
+            continue
+        private = gateway.channel_is_private(project.channel_id)
+        if private is None:
+            log.warning(
+                "Slack did not say whether %s is private: asked again next pass", project.slug
+            )
+            break
+        answers[project.id] = private
+    if answers:
+        with deps.db.write() as session:
+            projects.record_privacy(session, answers)
+    return len(answers)
+
+
+def learn(deps: Deps, team_id: str, ref: tuple[int, str, str], private: bool | None) -> None:
+    """Ask Slack whether the channel is private (when not known) and, if so, who is in it;
+    remember both. Runs in the background: failures are logged here, nobody else sees them."""
+    project_id, channel, slug = ref
+    try:
+        if private is None:
+            private = deps.slack.channel_is_private(channel)
+            if private is None:
+                log.warning("Slack did not say whether %s (project %s) is private", channel, slug)
+                return
+            deps.memo.put(_privacy_key(team_id, channel), private, deps.clock.now())
+            with deps.db.write() as session:
+                projects.record_privacy(session, {project_id: private})
+        if private:
+            found = deps.slack.channel_members(channel)
+            readable = None if found is None else frozenset(found)
+            deps.memo.put(_members_key(team_id, channel), (readable,), deps.clock.now())
+    except DatabaseUnavailable as error:  # remembered in this process; stored at the next ask
+        log.warning("could not store whether %s is private: %s", channel, error)
+    except Exception:
+        log.exception("looking up who may use %s (%s) failed", slug, channel)
+
+
+def _privacy_key(team_id: str, channel: str) -> tuple[str, str, str]:
+    return ("privacy", team_id, channel)
+
+
+def _members_key(team_id: str, channel: str) -> tuple[str, str, str]:
+    return ("members", team_id, channel)
