@@ -294,7 +294,7 @@ class WebApiGateway:
         return self._ok(
             "files_upload_v2",
             lambda: self.client.files_upload_v2(
-                channel=channel,
+                channel=self._conversation(channel),
                 filename=filename,
                 content=content,
                 title=title,
@@ -367,9 +367,7 @@ class WebApiGateway:
 
     def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
         try:
-            if channel.startswith(("U", "W")):
-                opened = self.client.conversations_open(users=channel)
-                channel = str((opened.get("channel") or {}).get("id") or channel)
+            channel = self._conversation(channel)
             history = self.client.conversations_history(
                 channel=channel,
                 oldest=f"{since.timestamp():.6f}",
@@ -385,6 +383,14 @@ class WebApiGateway:
             ):
                 return SendResult(ok=True, channel=channel, ts=message.get("ts"))
         return None
+
+    def _conversation(self, channel: str) -> str:
+        """A conversation id for `channel`; a user id (U…, W…) means their DM with the bot,
+        opened (conversations.open) for the calls that take only conversation ids."""
+        if not channel.startswith(("U", "W")):
+            return channel
+        opened = self.client.conversations_open(users=channel)
+        return str((opened.get("channel") or {}).get("id") or channel)
 
     def _ok(self, method: str, call: Callable[[], object]) -> bool:
         try:

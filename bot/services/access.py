@@ -10,10 +10,10 @@ background; `guarded` use-cases wait for it (ACCESS_WAIT) and run once more.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
-from concurrent.futures import Future, wait
+from collections.abc import Callable, Collection, Hashable, Sequence
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 from functools import wraps
@@ -94,7 +94,7 @@ def require_access(deps: Deps, actor: Actor, project: Project) -> None:
     if verdict is Verdict.ALLOWED:
         return
     if verdict is Verdict.UNKNOWN:
-        raise AccessPending(look_up(deps, actor.team_id, project))
+        raise AccessPending(look_up(deps, actor.team_id, [project]))
     where = f"<#{project.channel_id}>"
     if verdict is Verdict.UNREADABLE:
         raise UserError(
@@ -112,9 +112,7 @@ def verdict_on(deps: Deps, actor: Actor, project: Project) -> Verdict:
     if actor.channel_id and actor.channel_id == project.channel_id:
         return Verdict.ALLOWED  # asked from the channel itself: Slack showed it to them
     now = deps.clock.now()
-    private = project.private
-    if private is None:
-        private = deps.memo.get(_privacy_key(actor.team_id, project.channel_id), now, PRIVACY_TTL)
+    private = _private(deps, actor.team_id, project)
     if private is None:
         return Verdict.UNKNOWN
     if not private:
@@ -128,29 +126,42 @@ def verdict_on(deps: Deps, actor: Actor, project: Project) -> Verdict:
     return Verdict.ALLOWED if actor.user_id in members else Verdict.NOT_MEMBER
 
 
+def shared_to(deps: Deps, actor: Actor, project: Project) -> str:
+    """Where what is read from `project` may be posted for `actor`: the channel they asked in,
+    unless the project is private (or not known to be public) and that is not its own channel;
+    then their DM with the bot (their user id)."""
+    if actor.channel_id == project.channel_id:
+        return actor.channel_id
+    public = _private(deps, actor.team_id, project) is False
+    return actor.channel_id if public else actor.user_id
+
+
 def hidden_from(deps: Deps, actor: Actor, candidates: Collection[Project]) -> set[int]:
     """The ids of the `candidates` that `actor` may not see, for a listing: what Slack has not
     yet said is asked (waiting ACCESS_WAIT for all of it) and, if still unknown, hidden."""
     unknown = [p for p in candidates if verdict_on(deps, actor, p) is Verdict.UNKNOWN]
-    looking = [look_up(deps, actor.team_id, p) for p in unknown]
-    wait([future for future in looking if future is not None], timeout=ACCESS_WAIT)
+    if unknown:  # one look-up for the lot (the background runs a few jobs at once, not dozens)
+        looking = look_up(
+            deps, actor.team_id, unknown, key=("listing", actor.team_id, actor.user_id)
+        )
+        AccessPending(looking).settled(ACCESS_WAIT)
     return {p.id for p in candidates if verdict_on(deps, actor, p) is not Verdict.ALLOWED}
 
 
-def look_up(deps: Deps, team_id: str, project: Project) -> Future[None] | None:
-    """Ask Slack, in the background, about the project's channel (one look-up at a time per
-    channel, by the patient client speaking for `team_id`); None when the background is full
-    or the app is not installed there (asked next time)."""
+def look_up(
+    deps: Deps, team_id: str, about: Sequence[Project], key: Hashable | None = None
+) -> Future[None] | None:
+    """Ask Slack, in the background, about the projects' channels (by the patient client
+    speaking for `team_id`; one look-up per `key` at a time, by default the one channel's);
+    None when the background is full or the app is not installed there (asked next time)."""
     later = deps.after_answer()
     gateway = later.slack_for(team_id)
     if gateway is None:
         return None
     later = replace(later, slack=gateway, gateways=None)
-    known = project.private
-    ref = (project.id, project.channel_id, project.slug)
-    return deps.background.once(
-        ("access", team_id, project.channel_id), lambda: learn(later, team_id, ref, known)
-    )
+    refs = [Known(p.id, p.channel_id, p.slug, p.private) for p in about]
+    key = key or ("access", team_id, about[0].channel_id)
+    return deps.background.once(key, lambda: learn(later, team_id, refs))
 
 
 def settle_privacy(deps: Deps, limit: int = PRIVACY_PER_PASS) -> int:
@@ -178,27 +189,51 @@ def settle_privacy(deps: Deps, limit: int = PRIVACY_PER_PASS) -> int:
     return len(answers)
 
 
-def learn(deps: Deps, team_id: str, ref: tuple[int, str, str], private: bool | None) -> None:
-    """Ask Slack whether the channel is private (when not known) and, if so, who is in it;
-    remember both. Runs in the background: failures are logged here, nobody else sees them."""
-    project_id, channel, slug = ref
+@dataclass(frozen=True)
+class Known:
+    """What a look-up starts from: a project's channel and whether it is known to be private."""
+
+    project_id: int
+    channel: str
+    slug: str
+    private: bool | None
+
+
+def learn(deps: Deps, team_id: str, about: Sequence[Known]) -> None:
+    """Ask Slack whether each channel is private (when not known) and, for the private ones,
+    who is in them; remember both (the privacy stored in one transaction). Runs in the
+    background: failures are logged here, since nobody else sees them."""
+    answers: dict[int, bool] = {}
     try:
-        if private is None:
-            private = deps.slack.channel_is_private(channel)
+        for known in about:
+            private = known.private
             if private is None:
-                log.warning("Slack did not say whether %s (project %s) is private", channel, slug)
-                return
-            deps.memo.put(_privacy_key(team_id, channel), private, deps.clock.now())
+                private = deps.slack.channel_is_private(known.channel)
+                if private is None:
+                    log.warning("Slack did not say whether %s is private", known.channel)
+                    continue
+                deps.memo.put(_privacy_key(team_id, known.channel), private, deps.clock.now())
+                answers[known.project_id] = private
+            if private:
+                found = deps.slack.channel_members(known.channel)
+                readable = None if found is None else frozenset(found)
+                deps.memo.put(_members_key(team_id, known.channel), (readable,), deps.clock.now())
+        if answers:
             with deps.db.write() as session:
-                projects.record_privacy(session, {project_id: private})
-        if private:
-            found = deps.slack.channel_members(channel)
-            readable = None if found is None else frozenset(found)
-            deps.memo.put(_members_key(team_id, channel), (readable,), deps.clock.now())
+                projects.record_privacy(session, answers)
     except DatabaseUnavailable as error:  # remembered in this process; stored at the next ask
-        log.warning("could not store whether %s is private: %s", channel, error)
+        log.warning("could not store which channels are private: %s", error)
     except Exception:
-        log.exception("looking up who may use %s (%s) failed", slug, channel)
+        log.exception("looking up who may use %s failed", ", ".join(k.slug for k in about))
+
+
+def _private(deps: Deps, team_id: str, project: Project) -> bool | None:
+    """Whether the project's channel is private, as stored or (not yet stored) remembered."""
+    if project.private is not None:
+        return project.private
+    key = _privacy_key(team_id, project.channel_id)
+    found: bool | None = deps.memo.get(key, deps.clock.now(), PRIVACY_TTL)
+    return found
 
 
 def _privacy_key(team_id: str, channel: str) -> tuple[str, str, str]:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.domain import Actor, Item, Kind, ProjectRef
-from bot.services.access import guarded
+from bot.services.access import guarded, shared_to
 from bot.services.rows import to_item
 from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Issue, Risk
@@ -67,6 +67,7 @@ class ExportFile:
     title: str
     path: Path
     rows: int
+    to: str  # as ExportSize.to
 
     def __post_init__(self) -> None:
         weakref.finalize(self, self.path.unlink, missing_ok=True)
@@ -85,6 +86,7 @@ class ExportSize:
 
     project: ProjectRef
     rows: int
+    to: str  # where the file is shared: the channel asked in, or the person's DM (access)
 
 
 @guarded
@@ -93,7 +95,8 @@ def export_size(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) 
     with deps.db.read() as session:
         ws = known_workspace(session, actor)
         project = project_for(deps, session, ws, actor, project_slug)
-        return ExportSize(project_ref(project), exports.count(session, ws, kind.value, project.id))
+        count = exports.count(session, ws, kind.value, project.id)
+        return ExportSize(project_ref(project), count, shared_to(deps, actor, project))
 
 
 @guarded
@@ -113,7 +116,7 @@ def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
             writer.writerow(COLUMNS[kind])
             ws = known_workspace(session, actor)
             project = project_for(deps, session, ws, actor, project_slug)
-            ref = project_ref(project)
+            ref, to = project_ref(project), shared_to(deps, actor, project)
             issues = exports.issues_by_risk(session, ws, project.id) if kind is Kind.RISK else {}
             for found in exports.stream(session, ws, kind.value, project.id):
                 writer.writerow(csv_row(kind, _item(found, ref, issues), found.owner_name))
@@ -127,6 +130,7 @@ def export_csv(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
         f"{today.year})",
         path=Path(name),
         rows=rows,
+        to=to,
     )
 
 

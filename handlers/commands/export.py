@@ -35,9 +35,11 @@ def start_export(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None)
     name = escape(size.project.name)
     if size.rows == 0:
         return Reply(f"*{name}* has no {kind.noun}s yet, so there is nothing to export.")
+    where = "here" if size.to == actor.channel_id else "in our direct message"
+    why = "" if size.to == actor.channel_id else f" (*{name}* is private to its channel)"
     return Reply(
         f"Preparing the CSV of {plural(size.rows, kind.noun)} for *{name}*; "
-        "it will appear here in a moment."
+        f"it will appear {where} in a moment{why}."
     )
 
 
@@ -79,7 +81,7 @@ def upload_export(command: dict[str, Any], context: BoltContext, respond: Respon
         )
         # Slack's SDK sends a file from memory: the rows never were, only the finished bytes.
         shared = deps.slack.upload_file(
-            actor.channel_id, exported.filename, exported.content, exported.title, comment
+            exported.to, exported.filename, exported.content, exported.title, comment
         )
     finally:
         exported.discard()

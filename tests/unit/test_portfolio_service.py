@@ -15,6 +15,7 @@ from bot.digest_domain import rag_trend
 from bot.domain import Actor, Kind, Rag, ScoreBand
 from bot.errors import NotFound
 from bot.services import portfolio, projects
+from bot.services.access import settle_privacy
 from storage.models import PortfolioDigest
 from tests.support.portfolio_seed import NOW, actor, add, seed_portfolio
 
@@ -90,6 +91,7 @@ def test_the_view_costs_the_same_statements_for_2_and_30_projects(
         projects.set_status(deps, extra, Rag.AMBER, "why", None)
         add(deps, extra, Kind.RISK, title="r", likelihood=5, impact=n % 5 + 1)
         add(deps, extra, Kind.ACTION, title="a", owner="U0DAN", due=NOW.date())
+    settle_privacy(deps)  # as a scheduler pass does: Slack has said which channels are private
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(deps.db.engine, "before_cursor_execute", listener)
