@@ -66,13 +66,21 @@ OPEN_STATUSES: dict[Kind, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, where: every use-case is scoped by `team_id`."""
+    """Who is acting, where: every use-case is scoped by `team_id`, the workspace acting.
+    `home_team` is the person's own workspace as the request names it (a Slack Connect
+    member's is another organisation's), None where the request names none."""
 
     team_id: str
     user_id: str
     channel_id: str
     enterprise_id: str | None = None
     timezone: str = "UTC"
+    home_team: str | None = None
+
+    @property
+    def external_team(self) -> str | None:
+        """The person's own workspace when it is not the one acting, as the audit trail keeps it."""
+        return self.home_team if self.home_team not in (None, self.team_id) else None
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,7 @@ class AuditEntry:
     actor_id: str
     at: datetime
     changes: dict[str, list[str | None]]
+    actor_team: str | None = None  # a Slack Connect member's own workspace, when not ours
 
 
 @dataclass(frozen=True)

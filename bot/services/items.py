@@ -269,6 +269,7 @@ def _audit(
         number=row.number,
         verb=verb,
         actor_id=actor.user_id,
+        actor_team=actor.external_team,
         at=now,
         changes={name: [display(old), display(new)] for name, (old, new) in changes.items()},
     )

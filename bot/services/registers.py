@@ -84,7 +84,9 @@ def item_history(
     with deps.db.read() as session:
         row, ref = _find(deps, session, actor, kind, number)
         events = audit.trail(session, row.workspace_id, kind.value, number)
-        entries = tuple(AuditEntry(e.verb, e.actor_id, e.at, dict(e.changes)) for e in events)
+        entries = tuple(
+            AuditEntry(e.verb, e.actor_id, e.at, dict(e.changes), e.actor_team) for e in events
+        )
         return to_item(row, ref, _links(session, row)), entries
 
 

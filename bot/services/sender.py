@@ -60,6 +60,7 @@ class TickReport:
     waiting: int = 0
     quiet: int = 0
     missed: int = 0
+    swept: int = 0  # replay-ledger rows forgotten (bot.services.replays)
     lines: list[str] = field(default_factory=list)
     sent_by_kind: Counter[str] = field(default_factory=Counter)  # reminder, escalation, standup…
 
@@ -83,6 +84,7 @@ class TickReport:
             "dropped": self.dropped,
             "settled": self.settled,
             "missed": self.missed,
+            "swept": self.swept,
         }
         return counts | {f"sent_{kind}": n for kind, n in sorted(self.sent_by_kind.items())}
 

@@ -8,6 +8,7 @@ carries its key in Slack's message metadata, before anything is sent again. A se
 answer never came back (a timeout, a dropped connection, a 5xx) may have been posted all the
 same, so its retry looks for the message first too. A channel that refuses the bot for good
 (removed, deleted, archived) is not retried: its owner is told once (bot.services.channel_lost).
+Each pass ends by sweeping the replay ledgers of what is past any retry (bot.services.replays).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.services.channel_lost import channel_lost_dues
 from bot.services.digest_tick import digest_dues
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
+from bot.services.replays import sweep_replays
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
 from bot.services.sender import Pacer, Renderer, Sender, TickReport, find_keyed, found_sent
@@ -86,6 +88,7 @@ def run_tick(
         sender.close()
     with deps.db.write() as session:
         schedules.set_mark(session, MARK, now)
+    report.swept = sweep_replays(deps, now)
     duration_ms = round((clock_time.monotonic() - started) * 1000)
     extra = {"worker": worker, "pass_at": now.isoformat(timespec="seconds"), **report.fields()}
     log.info("scheduler pass done", extra=extra | {"duration_ms": duration_ms})

@@ -229,9 +229,10 @@ def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Blo
             f"{name}: {_value(name, old, viewer)} → {_value(name, new, viewer)}"
             for name, (old, new) in entry.changes.items()
         )
-        lines.append(
-            f"• {when(entry.at, viewer)} {mention(entry.actor_id)} *{entry.verb}* {changes}"
-        )
+        who = mention(entry.actor_id)
+        if entry.actor_team:
+            who += f" (from their own workspace {escape(entry.actor_team)})"
+        lines.append(f"• {when(entry.at, viewer)} {who} *{entry.verb}* {changes}")
     blocks: list[Block] = []
     if len(history) > HISTORY_MAX:
         blocks.append(context(f"Showing the last {HISTORY_MAX} of {len(history)} changes."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +15,10 @@ from bot.deps import Deps
 from bot.domain import Actor
 from bot.services.people import timezone_of
 from handlers.blocks.text import Viewer
+
+# A workspace's id. An Enterprise Grid org's (E…), which an event may give as a Connect member's
+# team, names no one workspace, so it is not taken for one.
+_WORKSPACE_ID = re.compile(r"T[A-Z0-9]{1,31}")
 
 
 def deps_of(context: BoltContext) -> Deps:
@@ -40,7 +45,8 @@ def acting_workspace(body: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def actor_from_command(deps: Deps, command: dict[str, Any]) -> Actor:
-    """The person who ran the slash command, with their Slack time zone (cached)."""
+    """The person who ran the slash command, with their Slack time zone (cached). No home team:
+    a command's body names one workspace (`team_id`, the one acting), never the person's own."""
     team, enterprise = acting_workspace(command)
     actor = Actor(
         team_id=team,
@@ -58,7 +64,13 @@ def actor_from_interaction(deps: Deps, body: dict[str, Any]) -> Actor:
     )
     team, enterprise = acting_workspace(body)
     user = body.get("user") or {}
-    actor = Actor(team_id=team, user_id=user["id"], channel_id=channel, enterprise_id=enterprise)
+    actor = Actor(
+        team_id=team,
+        user_id=user["id"],
+        channel_id=channel,
+        enterprise_id=enterprise,
+        home_team=_workspace(user.get("team_id")),
+    )
     return with_zone(deps, actor)
 
 
@@ -70,7 +82,19 @@ def actor_from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
         user_id=event["user"],
         channel_id=event.get("channel") or "",
         enterprise_id=enterprise,
+        home_team=_event_home_team(event),
     )
+
+
+def _event_home_team(event: dict[str, Any]) -> str | None:
+    """The author's own workspace, as Bolt reads an event's actor: `user_team` when the event
+    has one (a Connect member's, in a shared channel), else the event's `team`."""
+    user_team = event.get("user_team")
+    return _workspace(event.get("team") if user_team is None else user_team)
+
+
+def _workspace(value: object) -> str | None:
+    return value if isinstance(value, str) and _WORKSPACE_ID.fullmatch(value) else None
 
 
 def with_zone(deps: Deps, actor: Actor) -> Actor:

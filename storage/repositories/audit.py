@@ -20,9 +20,12 @@ def record(
     number: int,
     verb: str,
     actor_id: str,
+    actor_team: str | None,
     at: datetime,
     changes: dict[str, list[str | None]],
 ) -> None:
+    """One change; `actor_team` is the actor's own workspace only when it is not the acting one
+    (a Slack Connect member's), else None."""
     session.add(
         AuditEvent(
             workspace_id=workspace_id,
@@ -31,6 +34,7 @@ def record(
             item_number=number,
             verb=verb,
             actor_id=actor_id,
+            actor_team=actor_team,
             at=at,
             changes=changes,
         )

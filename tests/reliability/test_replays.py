@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.clock import FixedClock
+from bot.services.tick import run_tick
 from handlers import ids
+from handlers.blocks.reminders import render_due
 from storage.models import Action, AuditEvent, Risk, StandupAnswer, ViewSubmission
 from tests.conftest import ALICE, BOB, CHANNEL
 from tests.scenario.conftest import SlackSide, count, stored
@@ -236,6 +239,22 @@ def test_the_add_form_delivered_twice_stores_one_risk(
     assert count(any_engine, Risk) == 1
     assert audits(any_engine, "created") == 1
     assert len(posts_to(fake, CHANNEL)) == 1
+    assert count(any_engine, ViewSubmission) == 1
+
+
+def test_a_form_delivered_again_after_the_ticks_sweep_still_stores_one_risk(
+    apollo: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine, clock: FixedClock
+) -> None:
+    command(apollo, "/risk add")
+    form, view_id = opened(fake), new_view_id()
+    submit(apollo, form, RISK_FORM, view_id=view_id)
+    clock.advance(timedelta(hours=1))  # well past Slack's retries, well inside the keep window
+
+    report = run_tick(apollo.web.deps, render_due, worker="w1")
+    again = submit(apollo, form, RISK_FORM, view_id=view_id)
+
+    assert (report.swept, again.body) == (0, b"")
+    assert count(any_engine, Risk) == 1
     assert count(any_engine, ViewSubmission) == 1
 
 

@@ -3,6 +3,7 @@ either way), exported again — the same bytes; numbers, counters, times and the
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from bot.services import items, portfolio, projects, registers, settings, standu
 from bot.services.bundle import export_bundle, import_bundle
 from bot.services.bundle_files import BundleError
 from storage.db import Database, make_engine
-from storage.models import Base, Standup, StandupAnswer, StandupThread, Workspace
+from storage.models import AuditEvent, Base, Standup, StandupAnswer, StandupThread, Workspace
 from storage.repositories.bundle import NOT_EXPORTED, SPECS
 from storage.schema import upgrade
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM, make_deps
@@ -30,6 +31,7 @@ from tests.support.fakes import RecordingGateway
 HOSTILE = 'Vendor <!channel> may "slip", <@U0BOB> & co; résumé ✓ 日本'
 MULTILINE = 'weekly calls,\n"escalate" to <https://x.test|VP>\r\nthen, maybe, 50% off'
 OTHER_TEAM = "T0002"
+VENDOR_TEAM = "T0VENDOR"  # a Slack Connect member's own workspace
 
 
 def seed(deps: Deps, clock: FixedClock) -> None:
@@ -58,6 +60,9 @@ def seed(deps: Deps, clock: FixedClock) -> None:
     add(alice, Kind.RISK, title="Key person leaves", description=MULTILINE)
     add(bob, Kind.RISK, title="=cmd|' /C calc'!A0")
     items.update_item(deps, alice, Kind.RISK, 1, {"impact": 3, "owner": ALICE}, "updated")
+    step()
+    vendor = Actor(TEAM, "U0VENDOR", CHANNEL, home_team=VENDOR_TEAM)
+    items.update_item(deps, vendor, Kind.RISK, 1, {"category": "supply"}, "updated")
     step()
     items.close_item(deps, alice, Kind.RISK, 2, "fixed, for good")
     step()
@@ -161,10 +166,43 @@ def test_export_import_export_gives_the_same_bundle(
     assert exported.teams == imported.teams == [TEAM, OTHER_TEAM]
     assert exported.rows == imported.rows
     assert exported.rows["risks"] == 5
-    assert exported.rows["audit_events"] == 20
+    assert exported.rows["audit_events"] == 21
     assert exported.rows["portfolio_digests"] == 1
     assert contents(first / OUTS[shape]) == contents(second / OUTS[shape])
+    assert actor_teams(target) == [(ALICE, None), ("U0VENDOR", VENDOR_TEAM)]
     assert readable_alike(any_deps, make_deps(target, clock, RecordingGateway()))
+
+
+def actor_teams(engine: Engine) -> list[tuple[str, str | None]]:
+    """Who changed R-1 in the first workspace, with the actor's own workspace when not ours."""
+    stmt = (
+        select(AuditEvent.actor_id, AuditEvent.actor_team)
+        .join(Workspace, Workspace.id == AuditEvent.workspace_id)
+        .where(Workspace.team_id == TEAM, AuditEvent.item_kind == "R", AuditEvent.item_number == 1)
+        .distinct()
+        .order_by(AuditEvent.actor_id)
+    )
+    with engine.connect() as conn:
+        return [(actor, team) for actor, team in conn.execute(stmt)]
+
+
+def test_a_bundle_from_before_the_connect_audit_team_still_loads(
+    any_deps: Deps, target: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Bundles written before audit_events had actor_team load, the column left empty."""
+    seed(any_deps, clock)
+    path = tmp_path / "old.json"
+    export_bundle(any_deps.db, path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for workspace in document["workspaces"]:
+        for row in workspace["tables"]["audit_events"]:
+            del row["actor_team"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    imported = import_bundle(Database(target), path)
+
+    assert imported.rows["audit_events"] == 21
+    assert actor_teams(target) == [(ALICE, None), ("U0VENDOR", None)]
 
 
 def readable_alike(source: Deps, copy: Deps) -> bool:

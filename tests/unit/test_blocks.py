@@ -501,6 +501,23 @@ def test_a_short_history_is_shown_whole() -> None:
     )
 
 
+def test_a_slack_connect_members_own_workspace_is_named_in_the_history() -> None:
+    changes: dict[str, list[str | None]] = {"status": ["open", "closed"]}
+    trail = (
+        AuditEntry("closed", "U0VENDOR", NOW, changes, "T0VENDOR"),
+        AuditEntry("reopened", "U0ALICE", NOW, {"status": ["closed", "open"]}),
+        AuditEntry("updated", "U0EVE", NOW, {"title": ["a", "b"]}, "T<!channel>&"),
+    )
+
+    reply = render_item(RISK, VIEWER, trail)
+
+    check(reply)
+    first, ours, hostile = texts(reply)[-1].split("\n")
+    assert first.startswith(f"• {NOW_SHOWN} <@U0VENDOR> (from their own workspace T0VENDOR) *")
+    assert "from their own workspace" not in ours
+    assert "(from their own workspace T&lt;!channel&gt;&amp;)" in hostile
+
+
 # -- status and projects -----------------------------------------------------------------------
 
 
