@@ -512,6 +512,9 @@ class PortfolioDue:
     channel_id: str
     local_day: date
     rows: tuple[PortfolioRow, ...]
+    # Private projects (or ones Slack has not described yet) left out: the channel's readers
+    # may not be their members (bot.services.access).
+    left_out: int = 0
 
     @property
     def target(self) -> str:

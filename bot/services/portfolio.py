@@ -60,6 +60,7 @@ def portfolio_rows(
     issues = projects.open_issue_counts(session, ws)
     zones = {project.id: project.timezone for project in all_projects}
     overdue: Counter[int] = Counter()
+    groups = [group for group in groups if group[0] in zones]  # the projects shown
     for project_id, _, _, late in in_owner_zones(groups, now, zones):
         overdue[project_id] += late
     bands: dict[int, Counter[ScoreBand]] = defaultdict(Counter)

@@ -48,9 +48,9 @@ def portfolio_dues(
                 continue
             listed = projects.all_projects(session, digest.workspace_id)
             shown = [p for p in listed if open_to(digest.channel_id, p)]
-            rows = portfolio_rows(session, digest.workspace_id, moment, shown)
-            if not rows:
+            if not listed:
                 continue  # no projects yet: nothing to say
+            rows = portfolio_rows(session, digest.workspace_id, moment, shown)
             dues[key] = PortfolioDue(
                 key=key,
                 workspace_id=digest.workspace_id,
@@ -58,5 +58,6 @@ def portfolio_dues(
                 channel_id=digest.channel_id,
                 local_day=moment.date(),
                 rows=rows,
+                left_out=len(listed) - len(shown),
             )
     return dues

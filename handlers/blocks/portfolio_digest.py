@@ -12,7 +12,7 @@ from bot.domain import PortfolioDue
 from bot.portfolio_domain import PortfolioDigestChange, PortfolioDigestSettings
 from handlers.blocks.projects import portfolio_blocks, portfolio_summary
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.text import Viewer, escape, mention, when
+from handlers.blocks.text import Viewer, escape, mention, plural, when
 
 SHOWN_MAX = 40  # digests listed by `/pmo portfolio digest`; one per channel, so rarely many
 POINTER = (
@@ -25,10 +25,16 @@ HINT = (
 )
 
 
+PRIVATE = "a private project is shown only to its own channel's members."
+
+
 def render_portfolio_due(due: PortfolioDue) -> tuple[str, list[dict[str, Any]]]:
     """The weekly portfolio posted in its channel (the tick's renderer)."""
     title = f"Weekly portfolio — {format_day(due.local_day)}"
-    blocks: list[Block] = [HeaderBlock(text=title), *portfolio_blocks(due.rows), context(POINTER)]
+    blocks: list[Block] = [HeaderBlock(text=title), *portfolio_blocks(due.rows)]
+    if due.left_out:
+        blocks.append(context(f"{plural(due.left_out, 'private project')} left out: {PRIVATE}"))
+    blocks.append(context(POINTER))
     return portfolio_summary(due.rows, title), as_dicts(blocks)
 
 
