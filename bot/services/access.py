@@ -148,6 +148,12 @@ def hidden_from(deps: Deps, actor: Actor, candidates: Collection[Project]) -> se
     return {p.id for p in candidates if verdict_on(deps, actor, p) is not Verdict.ALLOWED}
 
 
+def learn_now(deps: Deps, team_id: str, project: Project) -> None:
+    """Ask Slack about a project just bound, waiting up to ACCESS_WAIT (outside any
+    transaction): what it does not say by then is asked again at first need."""
+    AccessPending(look_up(deps, team_id, [project])).settled(ACCESS_WAIT)
+
+
 def look_up(
     deps: Deps, team_id: str, about: Sequence[Project], key: Hashable | None = None
 ) -> Future[None] | None:
@@ -164,11 +170,14 @@ def look_up(
     return deps.background.once(key, lambda: learn(later, team_id, refs))
 
 
-def settle_privacy(deps: Deps, limit: int = PRIVACY_PER_PASS) -> int:
+def settle_privacy(
+    deps: Deps, limit: int = PRIVACY_PER_PASS, *, record: bool = True
+) -> dict[int, bool]:
     """A scheduler pass asks Slack about up to `limit` projects whose privacy is unknown (bound
     before it was kept, or Slack did not answer at the time), so a scheduled portfolio knows
-    which projects to leave out; how many Slack answered for. The first it can't answer for
-    ends the pass's asking (Slack is struggling: the next pass asks again)."""
+    which projects to leave out: what Slack said, by project id, stored unless not `record`.
+    The first it can't answer for ends the pass's asking (Slack is struggling: the next pass
+    asks again)."""
     with deps.db.read() as session:
         unknown = projects.privacy_unknown(session, limit)
     answers: dict[int, bool] = {}
@@ -183,10 +192,10 @@ def settle_privacy(deps: Deps, limit: int = PRIVACY_PER_PASS) -> int:
             )
             break
         answers[project.id] = private
-    if answers:
+    if answers and record:
         with deps.db.write() as session:
             projects.record_privacy(session, answers)
-    return len(answers)
+    return answers
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ are read only for a digest still owed, as they stand at its moment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from bot.deps import Deps
@@ -21,15 +22,21 @@ from storage.repositories import digests, portfolio, projects
 PREFIX = "portfolio:"
 
 
-def open_to(channel_id: str, project: Project) -> bool:
+def open_to(channel_id: str, project: Project, privacy: Mapping[int, bool]) -> bool:
     """Whether a portfolio posted in `channel_id` may show `project`: a private project (or
-    one Slack has not yet described) only in its own channel, since the channel's readers may
-    not be its members."""
-    return project.private is False or project.channel_id == channel_id
+    one Slack has not yet described: not stored, nor in `privacy`, what this pass was told)
+    only in its own channel, since the channel's readers may not be its members."""
+    private = privacy.get(project.id) if project.private is None else project.private
+    return private is False or project.channel_id == channel_id
 
 
 def portfolio_dues(
-    deps: Deps, now: datetime, last_pass: datetime | None, *, dry_run: bool = False
+    deps: Deps,
+    now: datetime,
+    last_pass: datetime | None,
+    *,
+    dry_run: bool = False,
+    privacy: Mapping[int, bool] | None = None,
 ) -> dict[str, Due]:
     """The weekly portfolios owed now: not yet sent, nor being sent, nor dropped (a failed one
     is offered again, for the ledger's retry to find it)."""
@@ -47,7 +54,7 @@ def portfolio_dues(
             if key in ledger and ledger[key].status != "failed":
                 continue
             listed = projects.all_projects(session, digest.workspace_id)
-            shown = [p for p in listed if open_to(digest.channel_id, p)]
+            shown = [p for p in listed if open_to(digest.channel_id, p, privacy or {})]
             if not listed:
                 continue  # no projects yet: nothing to say
             rows = portfolio_rows(session, digest.workspace_id, moment, shown)

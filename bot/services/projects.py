@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.deps import Deps
 from bot.domain import Actor, ProjectRef, ProjectStatus, Rag, StatusEntry
 from bot.errors import Conflict, UserError
-from bot.services.access import guarded
+from bot.services.access import guarded, learn_now
 from bot.services.scope import NO_PROJECT, project_for, project_ref, workspace_id
 from storage.models import Project, StatusUpdate
 from storage.repositories import projects, workspaces
@@ -68,6 +68,7 @@ def bind_project(deps: Deps, actor: Actor, name: str | None) -> ProjectResult:
     except IntegrityError:
         # Someone bound this channel or took the name a moment ago: answer as if we were second.
         return bind_project(deps, actor, name)
+    learn_now(deps, actor.team_id, project)  # whether the channel is private, kept from the start
     return ProjectResult(project_ref(project), created=True)
 
 

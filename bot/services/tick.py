@@ -60,8 +60,9 @@ def run_tick(
     now = deps.clock.now()
     started = clock_time.monotonic()
     senders = Senders(deps)
-    if not dry_run:
-        settle_privacy(deps)  # a scheduled portfolio leaves private projects out
+    # A scheduled portfolio leaves private projects out: ask Slack about the unknown ones (a
+    # dry run asks too, to describe what would go out, but stores nothing).
+    privacy = settle_privacy(deps, record=not dry_run)
     snapshot = with_slack_zones(deps, load_snapshot(deps, now), senders, save=not dry_run)
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
@@ -69,7 +70,7 @@ def run_tick(
     dues |= {e.key: e for e in planned.escalations}
     dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
-    dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
+    dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run, privacy=privacy)
     dues |= channel_lost_dues(deps, now)
     dues = senders.keep(dues)
     report.due = len(dues)

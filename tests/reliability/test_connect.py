@@ -16,6 +16,7 @@ from storage.models import AuditEvent, Project, Risk, Workspace
 from tests.conftest import ALICE, CHANNEL, TEAM
 from tests.reliability.conftest import JSON, Unsigned, send_signed
 from tests.scenario.conftest import SlackSide, reply_text
+from tests.scenario.test_controls_and_mentions import press
 from tests.scenario.test_modals import RISK_FORM, command, opened, post
 from tests.support.signing import event_body, interaction_body, new_view_id, slash_command_body
 from tests.support.slack_api import FakeSlackWebAPI
@@ -96,34 +97,6 @@ def connect_mention(text: str, user: str, **teams: str) -> Unsigned:
     body: dict[str, Any] = json.loads(event_body(event, team_id=TEAM))
     body["is_ext_shared_channel"] = True
     return Unsigned(json.dumps(body).encode(), JSON)
-
-
-def press(
-    slack: SlackSide, fake: FakeSlackWebAPI, action_id: str, ref: str, *, user: str, home: str
-) -> None:
-    """A press on an item's button in the shared channel: `team` is the workspace whose app
-    drew it, `user.team_id` the presser's own (as Slack sends it, slackapi/java-slack-sdk#1041)."""
-    action = {
-        "action_id": action_id,
-        "block_id": ids.controls_block(ref),
-        "type": "button",
-        "value": ref,
-        "action_ts": "1700000001.000200",
-    }
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "username": user.lower(), "team_id": home},
-        "api_app_id": "A0PMO",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "channel": {"id": CHANNEL},
-        "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": True},
-        "response_url": fake.new_response_url(),
-        "actions": [action],
-    }
-    answer = post(slack, interaction_body(payload), "application/x-www-form-urlencoded")
-    assert answer.status == 200, answer.body
 
 
 def test_an_external_members_form_is_applied_to_the_installing_workspace(

@@ -12,12 +12,11 @@ from sqlalchemy import Engine
 
 from handlers import ids
 from storage.models import Action, Project, StatusUpdate
-from tests.conftest import ALICE, BOB, CHANNEL, TEAM
+from tests.conftest import ALICE, BOB, TEAM
 from tests.reliability.conftest import row_counts
 from tests.scenario.conftest import SlackSide, reply_text, stored
+from tests.scenario.test_controls_and_mentions import press
 from tests.scenario.test_home import open_home
-from tests.scenario.test_modals import post
-from tests.support.signing import interaction_body
 from tests.support.slack_api import FakeSlackWebAPI
 
 SECRET = "C0SECRET"  # the private channel Skunk works in: Alice is a member, Bob is not
@@ -30,7 +29,9 @@ def skunk(any_slack: SlackSide, fake: FakeSlackWebAPI) -> SlackSide:
     fake.set_channel(SECRET, "skunk-works", members=[ALICE, "U0PMOBOT"], is_private=True)
     any_slack.reply("/pmo", "project Apollo")
     any_slack.reply("/pmo", "project Skunk", channel_id=SECRET)
-    any_slack.reply("/action", f"add review the budget <@{BOB}|bob> due tomorrow", channel_id=SECRET)
+    any_slack.reply(
+        "/action", f"add review the budget <@{BOB}|bob> due tomorrow", channel_id=SECRET
+    )
     any_slack.settle()
     return any_slack
 
@@ -42,28 +43,7 @@ def as_bob(slack: SlackSide, command: str, text: str) -> str:
 
 def press_done(slack: SlackSide, fake: FakeSlackWebAPI, user: str) -> None:
     """`user` presses Done on A-1 in a message drawn in Apollo's channel."""
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0PMO",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "channel": {"id": CHANNEL},
-        "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": True},
-        "response_url": fake.new_response_url(),
-        "actions": [
-            {
-                "action_id": ids.DONE,
-                "block_id": ids.controls_block("A-1"),
-                "type": "button",
-                "value": "A-1",
-                "action_ts": "1700000001.000200",
-            }
-        ],
-    }
-    answer = post(slack, interaction_body(payload), "application/x-www-form-urlencoded")
-    assert answer.status == 200, answer.body
+    press(slack, fake, ids.DONE, "A-1", user=user)
 
 
 def stored_rows(engine: Engine) -> dict[str, int]:
@@ -177,9 +157,10 @@ def test_a_members_export_of_a_private_project_goes_to_their_dm(
 def test_when_slack_cannot_say_the_person_is_asked_to_try_again(
     any_slack: SlackSide, fake: FakeSlackWebAPI, any_engine: Engine
 ) -> None:
+    fake.set_channel(SECRET, "skunk-works", members=[ALICE], is_private=True)
     any_slack.reply("/pmo", "project Apollo")
-    any_slack.reply("/pmo", "project Skunk", channel_id=SECRET)
-    fake.fail_next("conversations.info", error="internal_error")
+    fake.fail_next("conversations.info", 2, error="internal_error", channel=SECRET)
+    any_slack.reply("/pmo", "project Skunk", channel_id=SECRET)  # Slack can't say: unknown
     before = stored_rows(any_engine)
 
     said = as_bob(any_slack, "/pmo", "status red project:skunk hacked")
@@ -193,8 +174,8 @@ def test_a_private_channel_the_bot_cannot_read_says_invite_me(
 ) -> None:
     fake.set_channel(SECRET, "skunk-works", members=[ALICE], is_private=True)
     any_slack.reply("/pmo", "project Apollo")
-    any_slack.reply("/pmo", "project Skunk", channel_id=SECRET)
     fake.fail_next("conversations.members", error="not_in_channel")
+    any_slack.reply("/pmo", "project Skunk", channel_id=SECRET)
     said = as_bob(any_slack, "/action", "list project:skunk")
     assert "/invite @PMO Bot" in said
 

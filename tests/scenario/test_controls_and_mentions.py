@@ -39,7 +39,13 @@ def press(
     team: str = TEAM,
     message: dict[str, Any] | None = None,
     selected_user: str | None = None,
+    user: str = ALICE,
+    channel: str = CHANNEL,
+    home: str | None = None,
 ) -> HttpAnswer:
+    """A press on an item's button; `home` is the presser's own workspace when it is not the
+    one whose app drew the button (`team`), as Slack sends it from a Slack Connect channel
+    (`user.team_id`, slackapi/java-slack-sdk#1041)."""
     ref = value.split()[0]
     action: dict[str, Any] = {
         "action_id": action_id,
@@ -51,16 +57,16 @@ def press(
         action["selected_user"] = selected_user
     else:
         action["value"] = value
-    container: dict[str, Any] = {"type": "message", "channel_id": CHANNEL}
+    container: dict[str, Any] = {"type": "message", "channel_id": channel}
     container |= {"message_ts": "1700000000.000100", "is_ephemeral": message is None}
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": team, "domain": "acme"},
-        "user": {"id": ALICE, "team_id": team},
+        "user": {"id": user, "username": user.lower(), "team_id": home or team},
         "api_app_id": "A0PMO",
         "token": "legacy",
         "trigger_id": "1.2.3",
-        "channel": {"id": CHANNEL},
+        "channel": {"id": channel},
         "container": container,
         "response_url": fake.new_response_url(),
         "actions": [action],

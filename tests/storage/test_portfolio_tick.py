@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.clock import FixedClock
 from bot.deps import Deps
@@ -18,7 +18,7 @@ from bot.services.sender import TickReport
 from bot.services.tick import run_tick
 from bot.slack import SendResult
 from handlers.blocks.reminders import render_due
-from storage.models import Workspace
+from storage.models import Project, Workspace
 from tests.conftest import make_deps
 from tests.support.fakes import RecordingGateway
 from tests.support.ledger import ledger as ledger_of
@@ -161,3 +161,47 @@ def test_a_channel_closed_to_the_bot_is_not_retried_and_its_setter_is_told_once(
     assert [(p["channel"], p["key"].rsplit(":", 1)[0]) for p in notices] == [
         ("U0ALICE", "channel-lost:T0001:C0PMO")
     ]
+
+
+def forget_privacy(deps: Deps) -> None:
+    with deps.db.write() as session:
+        session.execute(update(Project).values(private=None))
+
+
+@pytest.mark.usefixtures("weekly")
+def test_a_private_project_is_left_out_and_counted_and_privacy_is_stored(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    forget_privacy(any_deps)  # bound before privacy was kept (migration 0009)
+    gateway.private |= {"C0ZEUS", "C0PMO"}  # Zeus works in a private channel; so does #pmo
+
+    run(any_deps, clock, FRIDAY)
+
+    [sent] = sends(gateway)
+    assert sent["text"] == "Weekly portfolio — Fri 27 Nov: 4 projects, 2 red"
+    shown = str(sent["blocks"])
+    assert "Zeus" not in shown
+    assert "1 private project left out" in shown
+    with any_deps.db.read() as session:
+        stored = dict(session.execute(select(Project.channel_id, Project.private)).all())
+    assert stored["C0ZEUS"] is True
+    assert all(private is False for channel, private in stored.items() if channel != "C0ZEUS")
+    asked = len(gateway.privacy_asked)
+    run(any_deps, clock, FRIDAY + timedelta(minutes=1))
+    assert len(gateway.privacy_asked) == asked  # stored: not asked again
+
+
+@pytest.mark.usefixtures("weekly")
+def test_a_private_project_shows_in_a_portfolio_posted_in_its_own_channel(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock
+) -> None:
+    forget_privacy(any_deps)
+    gateway.private.add("C0ZEUS")
+    clock.set(SEEDED)
+    portfolio.set_portfolio_digest(any_deps, actor("C0ZEUS"), "C0ZEUS", 4, time(16, 0))
+
+    run(any_deps, clock, FRIDAY)
+
+    by_channel = {s["channel"]: str(s["blocks"]) for s in sends(gateway)}
+    assert "Zeus" in by_channel["C0ZEUS"]
+    assert "Zeus" not in by_channel["C0PMO"]
