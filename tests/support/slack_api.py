@@ -310,9 +310,10 @@ class FakeSlackWebAPI:
 
     def _response(self, token: str, headers: dict[str, str], body: bytes) -> Reply:
         payload = json.loads(body or b"{}")
+        problems: list[str] = []
         try:
-            validate_message_payload(payload)
-            problems = []
+            if specs_available():  # without the specs, checks are skipped (and said so), not failed
+                validate_message_payload(payload)
         except AssertionError as exc:
             problems = [f"response_url {token}: {exc}"]
         with self._lock:
