@@ -61,15 +61,7 @@ class AccessPending(UserError):
 
     def settled(self, seconds: float) -> bool:
         """Wait up to `seconds` for the look-up; True when it finished (whatever it found)."""
-        if self.looking is None:
-            return False
-        try:
-            self.looking.result(timeout=seconds)
-        except FutureTimeout:
-            return False
-        except Exception:  # the look-up logs its own failure; the check then says "try again"
-            return True
-        return True
+        return _finished(self.looking, seconds)
 
 
 def guarded(use_case: Callable[P, R]) -> Callable[P, R]:
@@ -141,17 +133,15 @@ def hidden_from(deps: Deps, actor: Actor, candidates: Collection[Project]) -> se
     yet said is asked (waiting ACCESS_WAIT for all of it) and, if still unknown, hidden."""
     unknown = [p for p in candidates if verdict_on(deps, actor, p) is Verdict.UNKNOWN]
     if unknown:  # one look-up for the lot (the background runs a few jobs at once, not dozens)
-        looking = look_up(
-            deps, actor.team_id, unknown, key=("listing", actor.team_id, actor.user_id)
-        )
-        AccessPending(looking).settled(ACCESS_WAIT)
+        key = ("listing", actor.team_id, actor.user_id)
+        _finished(look_up(deps, actor.team_id, unknown, key), ACCESS_WAIT)
     return {p.id for p in candidates if verdict_on(deps, actor, p) is not Verdict.ALLOWED}
 
 
 def learn_now(deps: Deps, team_id: str, project: Project) -> None:
     """Ask Slack about a project just bound, waiting up to ACCESS_WAIT (outside any
     transaction): what it does not say by then is asked again at first need."""
-    AccessPending(look_up(deps, team_id, [project])).settled(ACCESS_WAIT)
+    _finished(look_up(deps, team_id, [project]), ACCESS_WAIT)
 
 
 def look_up(
@@ -234,6 +224,20 @@ def learn(deps: Deps, team_id: str, about: Sequence[Known]) -> None:
         log.warning("could not store which channels are private: %s", error)
     except Exception:
         log.exception("looking up who may use %s failed", ", ".join(k.slug for k in about))
+
+
+def _finished(looking: Future[None] | None, seconds: float) -> bool:
+    """Wait up to `seconds` for a look-up (None: none started); True when it finished,
+    whatever it found."""
+    if looking is None:
+        return False
+    try:
+        looking.result(timeout=seconds)
+    except FutureTimeout:
+        return False
+    except Exception:  # the look-up logs its own failure; the check then says "try again"
+        return True
+    return True
 
 
 def _private(deps: Deps, team_id: str, project: Project) -> bool | None:

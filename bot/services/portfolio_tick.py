@@ -54,9 +54,9 @@ def portfolio_dues(
             if key in ledger and ledger[key].status != "failed":
                 continue
             listed = projects.all_projects(session, digest.workspace_id)
-            shown = [p for p in listed if open_to(digest.channel_id, p, privacy or {})]
             if not listed:
                 continue  # no projects yet: nothing to say
+            shown = [p for p in listed if open_to(digest.channel_id, p, privacy or {})]
             rows = portfolio_rows(session, digest.workspace_id, moment, shown)
             dues[key] = PortfolioDue(
                 key=key,
