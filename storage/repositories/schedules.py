@@ -192,7 +192,7 @@ def record_outcome(session: Session, row_id: int, owner: str, values: dict[str, 
     names = tuple(sorted(values))
     stmt = _OUTCOMES.get(names)
     if stmt is None:
-        columns = {name: bindparam(f"v_{name}") for name in names}
+        columns: dict[str, Any] = {name: bindparam(f"v_{name}") for name in names}
         stmt = _OUTCOMES.setdefault(names, update(_DELIVERIES).where(*_HOLDER).values(columns))
     params = {"row_id": row_id, "owner": owner} | {f"v_{k}": v for k, v in values.items()}
     return bool(session.execute(stmt, params).rowcount == 1)  # type: ignore[attr-defined]
