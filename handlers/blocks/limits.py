@@ -71,7 +71,7 @@ def fit_fallback(text: str) -> str:
 def _fit(
     blocks: Sequence[Drawable], more: str, max_blocks: int, max_text: int | None
 ) -> list[dict[str, Any]]:
-    fitted = [fit_block(block) for block in block_dicts(blocks)]
+    fitted = [fit_block(block) for block in block_dicts(blocks) if not _empty(block)]
     sizes = [text_size(block) for block in fitted]
     budget = max_text if max_text is not None else sys.maxsize
     if len(fitted) <= max_blocks and sum(sizes) <= budget:
@@ -107,6 +107,13 @@ def more_line(dropped: Sequence[dict[str, Any]], more: str = "") -> dict[str, An
 
 
 _ENTRY_TYPES = frozenset({"section", "context", "header", "rich_text", "input", "image"})
+
+
+def _empty(block: Drawable) -> bool:
+    """A section with nothing to show (its text drawn empty, no fields): Slack refuses it."""
+    if not isinstance(block, dict) or block.get("type") != "section":
+        return False
+    return not (block.get("text") or {}).get("text") and not block.get("fields")
 
 
 def fit_block(block: dict[str, Any]) -> dict[str, Any]:

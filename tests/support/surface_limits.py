@@ -24,6 +24,7 @@ OPTION_TEXT_MAX, PLACEHOLDER_MAX, OPTIONS_MAX = 75, 150, 100
 SLACK_TOKEN = re.compile(
     r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!date\^\d+\^[^|<>]*\|[^<>]*|https?://[^<>]*)>"
 )
+BLOCKQUOTE = re.compile(r"^> ", re.MULTILINE)  # mrkdwn's quote marker, at a line's start
 BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
@@ -98,7 +99,7 @@ def _mrkdwn(node: Any) -> Iterator[str]:
 
 def _markup_problems(text: str) -> Iterator[str]:
     """A cut inside an entity (`&am…`) leaves a bare `&`; one inside a token, a stray `<`."""
-    bare = SLACK_TOKEN.sub("", text)
+    bare = BLOCKQUOTE.sub("", SLACK_TOKEN.sub("", text))
     if "<" in bare or ">" in bare:
         yield f"a '<' or '>' that is no mention, channel, date or link: {text[:80]!r}…"
     if BARE_AMPERSAND.search(bare):
