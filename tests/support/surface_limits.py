@@ -65,7 +65,7 @@ def _block_problems(block: Mapping[str, Any]) -> Iterator[str]:
     for element in [*elements, block.get("accessory"), block.get("element")]:
         if isinstance(element, Mapping) and kind != "context":
             yield from _element_problems(element)
-    for mrkdwn in _mrkdwn(block):
+    for mrkdwn in text_objects(block, ("mrkdwn",)):
         yield from _markup_problems(mrkdwn)
 
 
@@ -86,15 +86,16 @@ def _too_long(what: str, text: str, limit: int) -> Iterator[str]:
         yield f"{what} is {len(text)} characters (max {limit}): {text[:60]!r}…"
 
 
-def _mrkdwn(node: Any) -> Iterator[str]:
+def text_objects(node: Any, kinds: tuple[str, ...] = ("mrkdwn", "plain_text")) -> Iterator[str]:
+    """The text of every text object of those `kinds` in a block, a view or a list of them."""
     if isinstance(node, Mapping):
-        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+        if node.get("type") in kinds and isinstance(node.get("text"), str):
             yield node["text"]
         for value in node.values():
-            yield from _mrkdwn(value)
+            yield from text_objects(value, kinds)
     elif isinstance(node, list):
         for item in node:
-            yield from _mrkdwn(item)
+            yield from text_objects(item, kinds)
 
 
 def _markup_problems(text: str) -> Iterator[str]:
