@@ -216,6 +216,28 @@ def test_charts_are_uploaded_into_the_thread_after_the_replies(
     assert len(ledger(any_deps)) == 7
 
 
+def test_a_failed_chart_upload_fails_alone_and_is_retried_by_itself(
+    any_deps: Deps, gateway: RecordingGateway, clock: FixedClock, project: int, charts: list[Any]
+) -> None:
+    gateway.upload_refusals = ["no_upload_url", "internal_error"]  # Slack gave no upload URL
+    first = run(any_deps, clock, FRIDAY)
+    after = ledger(any_deps)
+    second = run(any_deps, clock, FRIDAY + timedelta(minutes=5))
+    third = run(any_deps, clock, FRIDAY + timedelta(minutes=10))
+
+    heat_map, trend = key(project, "5-chart-risk-heat-map"), key(project, "6-chart-action-trend")
+    assert after[heat_map] == "failed"
+    assert after[trend] == "failed"
+    assert {k: v for k, v in after.items() if k not in (heat_map, trend)} == dict.fromkeys(
+        [key(project), *(key(project, part) for part in REPLIES)], "sent"
+    )
+    assert (first.failed, second.sent, third.sent) == (2, 2, 0)
+    assert set(ledger(any_deps).values()) == {"sent"}  # the replies stayed posted, once
+    assert len(digest_sends(gateway)) == 5
+    files = [p["filename"] for p in gateway.posts if p["kind"] == "file"]
+    assert files == ["risk-heat-map.png", "action-trend.png"]
+
+
 def test_real_charts_are_pngs_in_the_thread(
     any_deps: Deps, gateway: RecordingGateway, clock: FixedClock, project: int, real_charts: None
 ) -> None:

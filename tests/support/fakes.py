@@ -20,6 +20,7 @@ class RecordingGateway:
     posts: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    upload_refusals: list[str] = field(default_factory=list)
     # conversations.members: the members per channel id; a channel not listed is one Slack
     # won't tell us about (None), as when the bot isn't in a private channel.
     channels: dict[str, list[str]] = field(default_factory=dict)
@@ -126,9 +127,9 @@ class RecordingGateway:
     def send_file(
         self, channel: str, filename: str, content: bytes, title: str, thread_ts: str | None
     ) -> SendResult:
-        """Scheduled uploads (a digest's charts); `refusals` answer them too."""
-        if self.down or self.refusals:
-            error = self.refusals.pop(0) if self.refusals else "ratelimited"
+        """Scheduled uploads (a digest's charts); `upload_refusals` answer the next ones."""
+        if self.down or self.upload_refusals:
+            error = self.upload_refusals.pop(0) if self.upload_refusals else "ratelimited"
             self.refused.append((filename, error))
             return SendResult(ok=False, error=error)
         shared = self.upload_file(channel, filename, content, title, title, thread_ts)
