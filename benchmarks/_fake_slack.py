@@ -13,7 +13,8 @@ import itertools
 import json
 import sys
 import threading
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -37,6 +38,7 @@ class _State:
             self.posts = itertools.count(1)
             self.by_key: Counter[str] = Counter()
             self.by_channel: Counter[str] = Counter()
+            self.arrivals: defaultdict[str, list[float]] = defaultdict(list)
             self.methods: Counter[str] = Counter()
             self.throttled = 0
 
@@ -50,7 +52,20 @@ class _State:
                 "channels": len(self.by_channel),
                 "channels_twice": sum(1 for n in self.by_channel.values() if n > 1),
                 "throttled": self.throttled,
+                **_pace(self.arrivals),
             }
+
+
+def _pace(arrivals: dict[str, list[float]]) -> dict[str, float]:
+    """How close together posts reached one conversation: the closest two (seconds), and
+    the busiest conversation's messages a second (between its first and last post)."""
+    closest, busiest = float("inf"), 0.0
+    for times in arrivals.values():
+        if len(times) < 2:
+            continue
+        closest = min(closest, *(b - a for a, b in itertools.pairwise(sorted(times))))
+        busiest = max(busiest, (len(times) - 1) / max(times[-1] - times[0], 1e-9))
+    return {"closest_in_a_conversation": closest, "per_conversation_per_second": busiest}
 
 
 STATE = _State()
@@ -88,6 +103,7 @@ def _answer(method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], d
             STATE.throttled += 1
             return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
         STATE.by_channel[channel] += 1
+        STATE.arrivals[channel].append(time.monotonic())
         if key:
             STATE.by_key[key] += 1
     dm = "D" + channel[1:] if channel.startswith("U") else channel
