@@ -27,6 +27,7 @@ from bot.services import schedule
 from bot.services.access import settle_privacy
 from bot.services.channel_lost import channel_lost_dues
 from bot.services.digest_tick import digest_dues
+from bot.services.escalation_tick import escalation_dues
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
 from bot.services.replays import sweep_replays
@@ -67,7 +68,7 @@ def run_tick(
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
-    dues |= {e.key: e for e in planned.escalations}
+    dues |= escalation_dues(deps, snapshot)
     dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
     dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run, privacy=privacy)
