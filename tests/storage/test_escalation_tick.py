@@ -71,7 +71,7 @@ class Passes:
 
 def project_id(deps: Deps) -> int:
     with deps.db.read() as session:
-        found = session.scalar(select(Project.id))
+        found: int | None = session.scalar(select(Project.id))
     assert found is not None
     return found
 
