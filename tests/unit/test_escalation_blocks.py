@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain import EscalationDue, Item, Kind, LateAction, ProjectRef
+from bot.domain import EscalationDue, LateAction, ProjectRef
 from handlers import ids
 from handlers.blocks.controls import read_value
 from handlers.blocks.escalation import LATE_LIST, render_escalation
 from handlers.blocks.items import control_note, patch_item_blocks
 from handlers.blocks.text import Viewer
 from tests.support.slack_specs import validate_message_payload
+from tests.unit.test_schedule import action
 
 APOLLO = ProjectRef("apollo", "Apollo & Co", "C0APOLLO", "Europe/London")
 NOW = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)  # Thursday
@@ -25,19 +26,8 @@ ALICE, BOB = "U0ALICE", "U0BOB"
 def late_action(
     number: int, owner: str = ALICE, title: str | None = None, away: date | None = None
 ) -> LateAction:
-    item = Item(
-        kind=Kind.ACTION,
-        number=number,
-        project=APOLLO,
-        title=title or f"task {number}",
-        status="open",
-        owner_id=owner,
-        created_by=BOB,
-        created_at=NOW,
-        updated_at=NOW,
-        due_on=date(2026, 11, 16),
-    )
-    return LateAction(item, 3, date(2026, 11, 19), away)
+    item = action(number, owner=owner, proj=APOLLO, due_on=date(2026, 11, 16))
+    return LateAction(replace(item, title=title or f"task {number}"), 3, date(2026, 11, 19), away)
 
 
 def escalation(*actions: LateAction) -> EscalationDue:
