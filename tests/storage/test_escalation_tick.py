@@ -166,3 +166,21 @@ def test_an_away_owners_late_actions_go_out_on_time_marked(
     }
     assert lines["item:A-1"].endswith("· _owner away until Fri 27 Nov_")  # Bob's
     assert "away" not in lines["item:A-2"]  # Alice's
+
+
+def test_holidays_older_than_the_passs_week_count_towards_how_late(
+    any_deps: Deps, alice: Actor, clock: FixedClock, gateway: RecordingGateway
+) -> None:
+    """Escalated after 10 working days, due Mon 2 Nov with Wed 4 Nov a holiday: the tenth
+    working day late is Tue 17, not Mon 16, though the 4th is more than a week before."""
+    clock.set(at(date(2026, 10, 26)))
+    projects.bind_project(any_deps, alice, "Apollo")
+    settings.change_reminders(any_deps, alice, None, escalation_days=10)
+    settings.add_holiday(any_deps, alice, date(2026, 11, 4), "offsite")
+    values: dict[str, Any] = {"title": "send contract", "due": date(2026, 11, 2)}
+    items.add_item(any_deps, alice, Kind.ACTION, values, None)
+    passes = Passes(any_deps, clock, gateway)
+    for day in (MON, TUE, WED):
+        passes.run(at(day))
+
+    assert passes.covered == {key(any_deps, TUE): ["A-1"]}
