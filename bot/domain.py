@@ -291,19 +291,32 @@ class ReminderDue:
 
 
 @dataclass(frozen=True)
+class LateAction:
+    """One action in a project's escalation: how late it is, the working day it reached the
+    project's threshold, and, when its owner is away today, their last day away."""
+
+    item: Item
+    working_days_late: int
+    crossed_on: date
+    away_until: date | None = None
+
+
+@dataclass(frozen=True)
 class EscalationDue:
-    """A late action raised once in its project's channel."""
+    """A project's newly late actions, raised in its channel in one message a day."""
 
     key: str
     workspace_id: int
     team_id: str
     local_day: date
-    item: Item
-    working_days_late: int
+    project: ProjectRef
+    project_id: int
+    escalation_days: int
+    actions: tuple[LateAction, ...]
 
     @property
     def target(self) -> str:
-        return self.item.project.channel_id
+        return self.project.channel_id
 
 
 # -- project settings and calendars (`/pmo reminders`, `/pmo holiday`, `/pmo away`) ------------

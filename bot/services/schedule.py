@@ -1,5 +1,5 @@
 """The scheduler's judgement, pure: given everything falling due and the calendars, who gets a
-reminder now, which late actions are escalated, and which reminders downtime made us miss.
+reminder now and which reminders downtime made us miss (escalations: escalation_schedule).
 
 Times are read in each person's own zone (reminders) or the project's (escalations), through
 zoneinfo on every pass, so a DST change moves nothing off its local time and skips no day.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import EscalationDue, Item, Kind, ProjectRef, ProjectSection, ReminderDue
-from bot.services.calendar import is_away, is_working_day, working_days_after
+from bot.domain import Item, Kind, ProjectRef, ProjectSection, ReminderDue
+from bot.services.calendar import is_away, is_working_day
 
 DEFAULT_REMINDER_TIME = time(9, 0)
 MISSED_LOOKBACK_DAYS = 7  # how far back downtime is reported, day by day
@@ -54,7 +54,6 @@ class Snapshot:
 @dataclass(frozen=True)
 class Plan:
     reminders: tuple[ReminderDue, ...] = ()
-    escalations: tuple[EscalationDue, ...] = ()
     missed: tuple[str, ...] = ()  # keys of reminders whose day passed while we were down
     waiting: int = 0  # people whose reminder time has not come yet today
     quiet: int = 0  # people not reminded today: weekend, holiday or away
@@ -62,11 +61,6 @@ class Plan:
 
 def reminder_key(team_id: str, user_id: str, day: date) -> str:
     return f"reminder:{team_id}:{user_id}:{day.isoformat()}"
-
-
-def escalation_key(team_id: str, item: Item) -> str:
-    due = item.due_on.isoformat() if item.due_on else "none"
-    return f"escalation:{team_id}:{item.ref}:{due}"
 
 
 def plan(snapshot: Snapshot) -> Plan:
@@ -89,9 +83,7 @@ def plan(snapshot: Snapshot) -> Plan:
         elif outcome == "quiet":
             quiet += 1
         missed.extend(_missed(snapshot, workspace_id, team_id, user_id, zone, tracked))
-    escalations = [e for t in snapshot.items if (e := _escalate(snapshot, t)) is not None]
-    escalations.sort(key=lambda e: e.key)
-    return Plan(tuple(reminders), tuple(escalations), tuple(missed), waiting, quiet)
+    return Plan(tuple(reminders), tuple(missed), waiting, quiet)
 
 
 def _remind(
@@ -219,29 +211,3 @@ def _missed(
                 keys.append(reminder_key(team_id, user_id, day))
         day += timedelta(days=1)
     return keys
-
-
-def _escalate(snapshot: Snapshot, tracked: Tracked) -> EscalationDue | None:
-    """An open action late by its project's number of working days, at the project's time."""
-    item, rules = tracked.item, tracked.rules
-    if item.kind is not Kind.ACTION or item.due_on is None or not item.owner_id:
-        return None
-    local = snapshot.now.astimezone(ZoneInfo(rules.timezone))
-    today = local.date()
-    calendar = snapshot.holidays.get(tracked.workspace_id, {})
-    days_off = calendar.get(None, frozenset()) | calendar.get(rules.project_id, frozenset())
-    if not is_working_day(today, days_off) or local.time() < rules.reminder_time:
-        return None
-    if is_away(today, snapshot.away.get((tracked.workspace_id, item.owner_id), ())):
-        return None
-    late = working_days_after(item.due_on, today, days_off)
-    if late < rules.escalation_days:
-        return None
-    return EscalationDue(
-        key=escalation_key(tracked.team_id, item),
-        workspace_id=tracked.workspace_id,
-        team_id=tracked.team_id,
-        local_day=today,
-        item=item,
-        working_days_late=late,
-    )

@@ -31,6 +31,7 @@ from bot.services.access import settle_privacy
 from bot.services.channel_lost import channel_lost_dues
 from bot.services.claims import Claims
 from bot.services.digest_tick import digest_dues
+from bot.services.escalation_tick import escalation_dues
 from bot.services.pacing import Pacing
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
@@ -72,7 +73,7 @@ def run_tick(
     planned = schedule.plan(snapshot)
     report = TickReport(waiting=planned.waiting, quiet=planned.quiet, missed=len(planned.missed))
     dues: dict[str, Due] = {r.key: r for r in planned.reminders}
-    dues |= {e.key: e for e in planned.escalations}
+    dues |= escalation_dues(deps, snapshot)
     dues |= standup_dues(deps, now, senders, refresh=not dry_run)
     dues |= digest_dues(deps, now, snapshot.last_pass, dry_run=dry_run)
     dues |= portfolio_dues(deps, now, snapshot.last_pass, dry_run=dry_run, privacy=privacy)

@@ -1,4 +1,4 @@
-"""Pure rendering of scheduled sends: a person's daily reminder DM and a late action's escalation.
+"""Pure rendering of scheduled sends: a person's daily reminder DM, and the dispatch of each kind.
 
 Items carry the same controls as everywhere (Done, Snooze, Reassign; Update, Close), so a click
 in the DM is handled by the one controls route and patches this message with chat.update.
@@ -16,7 +16,6 @@ from bot.domain import (
     ChannelLostDue,
     DigestDue,
     Due,
-    EscalationDue,
     Item,
     PortfolioDue,
     ProjectSection,
@@ -27,14 +26,15 @@ from bot.domain import (
 from handlers.blocks.channel_lost import render_channel_lost
 from handlers.blocks.controls import item_controls
 from handlers.blocks.digest import render_digest_due
+from handlers.blocks.escalation import render_escalation
 from handlers.blocks.items import summary_line
+from handlers.blocks.limits import MESSAGE_BLOCKS
 from handlers.blocks.portfolio_digest import render_portfolio_due
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.standup_prompts import render_prompt, render_summary
-from handlers.blocks.text import Viewer, escape, mention, plural
+from handlers.blocks.text import Viewer, escape, plural
 from handlers.ids import item_block
 
-MESSAGE_BLOCKS = 50
 WITH_CONTROLS = 15  # items shown with their buttons; the rest are listed as plain lines
 LINES_MAX = 2800
 GROUPS = (
@@ -59,7 +59,7 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         return render_portfolio_due(due)
     if isinstance(due, ChannelLostDue):
         return render_channel_lost(due)
-    return render_escalation(due, Viewer(now, due.item.project.timezone))
+    return render_escalation(due, Viewer(now, due.project.timezone))
 
 
 def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
@@ -94,25 +94,6 @@ def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[st
         context("Buttons act at once. All yours: `/action list mine` · `/risk list mine`.")
     )
     text = f"Your PMO reminder for {day}: {_counts(due)}"
-    return text, as_dicts(blocks)
-
-
-def render_escalation(due: EscalationDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
-    item = due.item
-    late = plural(due.working_days_late, "working day")
-    headline = (
-        f":rotating_light: {mention(item.owner_id)}, *{item.ref}* is {late} late: "
-        f"{escape(item.title)}"
-    )
-    blocks: list[Block | dict[str, Any]] = [
-        section(headline),
-        section(summary_line(item, viewer), block_id=item_block(item.ref)),
-    ]
-    controls = item_controls(item)
-    if controls is not None:
-        blocks.append(controls)
-    blocks.append(context("Mark it done, snooze it or hand it over; it is raised only once."))
-    text = f"{mention(item.owner_id)}: {item.ref} is {late} late"
     return text, as_dicts(blocks)
 
 

@@ -1,4 +1,4 @@
-"""Tests for bot.services.schedule: the pure planner of reminders, escalations and missed sends.
+"""Tests for bot.services.schedule: the pure planner of reminders and missed sends.
 
 Every test builds a Snapshot from domain values at a fixed, aware `now`; nothing touches a clock
 or a database. The reference week is Monday 16 to Friday 20 November 2026 (London on GMT, Los
@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain import Item, Kind, ProjectRef, ReminderDue
+from bot.services.escalation_schedule import plan_escalations
 from bot.services.schedule import (
     DEFAULT_REMINDER_TIME,
     Plan,
     Rules,
     Snapshot,
     Tracked,
-    escalation_key,
     plan,
     reminder_key,
 )
@@ -421,16 +421,15 @@ def test_project_holiday_on_all_her_projects_counts_as_quiet() -> None:
 
 
 def test_workspace_holiday_silences_everything() -> None:
-    result = plan(
-        snap(
-            utc(THU, 10, 0),
-            action(1, proj=APOLLO, due_on=MON),
-            action(2, proj=ZEUS, due_on=THU),
-            action(3, owner=BOB, due_on=THU),
-            holidays={None: [THU]},
-        )
+    snapshot = snap(
+        utc(THU, 10, 0),
+        action(1, proj=APOLLO, due_on=MON),
+        action(2, proj=ZEUS, due_on=THU),
+        action(3, owner=BOB, due_on=THU),
+        holidays={None: [THU]},
     )
-    assert (result.reminders, result.escalations, result.quiet) == ((), (), 2)
+    result = plan(snapshot)
+    assert (result.reminders, plan_escalations(snapshot), result.quiet) == ((), (), 2)
 
 
 def test_holidays_of_another_workspace_do_not_count() -> None:
@@ -512,120 +511,6 @@ def test_earliest_time_ignores_projects_with_nothing_due() -> None:
         track(action(2, proj=ZEUS, due_on=NEXT_MON), at=time(8, 0)),  # not due yet
     ]
     assert outcome(plan(snap(utc(MON, 8, 30), *items))) == "waiting"
-
-
-# -- escalation ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("due", "now", "days", "holidays", "late"),
-    [
-        (MON, utc(WED, 10, 0), 3, {}, None),
-        (MON, utc(THU, 8, 59), 3, {}, None),
-        (MON, utc(THU, 9, 0), 3, {}, 3),
-        (MON, utc(FRI, 10, 0), 3, {}, 4),
-        (MON, utc(THU, 10, 0), 3, {APOLLO_ID: [TUE]}, None),
-        (MON, utc(FRI, 9, 0), 3, {APOLLO_ID: [TUE]}, 3),
-        (MON, utc(FRI, 9, 0), 3, {None: [TUE]}, 3),
-        (MON, utc(THU, 10, 0), 3, {ZEUS_ID: [TUE]}, 3),
-        (MON, utc(THU, 10, 0), 3, {APOLLO_ID: [THU]}, None),
-        (MON, utc(THU, 10, 0), 3, {None: [THU]}, None),
-        (LAST_FRI, utc(TUE, 10, 0), 3, {}, None),
-        (LAST_FRI, utc(WED, 9, 0), 3, {}, 3),
-        (WED, utc(SAT, 10, 0), 1, {}, None),
-        (MON, utc(MON, 10, 0), 1, {}, None),
-        (MON, utc(TUE, 8, 59), 1, {}, None),
-        (MON, utc(TUE, 9, 0), 1, {}, 1),
-        (MON, utc(FRI, 10, 0), 5, {}, None),
-        (MON, utc(NEXT_MON, 9, 0), 5, {}, 5),
-    ],
-    ids=[
-        "default-wednesday-too-soon",
-        "default-thursday-before-time",
-        "default-thursday-at-time",
-        "default-friday-still-due",
-        "project-holiday-delays",
-        "project-holiday-next-day",
-        "workspace-holiday-delays",
-        "other-projects-holiday-ignored",
-        "project-holiday-today",
-        "workspace-holiday-today",
-        "due-friday-tuesday-too-soon",
-        "due-friday-escalated-wednesday",
-        "never-on-weekend",
-        "one-day-not-on-due-day",
-        "one-day-before-time",
-        "one-day-next-day",
-        "five-days-friday-too-soon",
-        "five-days-next-monday",
-    ],
-)
-def test_escalation_after_working_days_late(
-    due: date,
-    now: datetime,
-    days: int,
-    holidays: dict[int | None, list[date]],
-    late: int | None,
-) -> None:
-    late_action = action(due_on=due)
-    result = plan(snap(now, track(late_action, escalation_days=days), holidays=holidays))
-    if late is None:
-        assert result.escalations == ()
-    else:
-        (escalation,) = result.escalations
-        assert escalation.working_days_late == late
-        assert escalation.key == escalation_key(TEAM, late_action)
-        assert escalation.local_day == now.date()
-
-
-def test_escalation_goes_to_the_project_channel_about_the_owner() -> None:
-    (escalation,) = plan(snap(utc(THU, 10, 0), action(due_on=MON))).escalations
-    assert escalation.target == APOLLO.channel_id
-    assert escalation.item.owner_id == ALICE
-
-
-@pytest.mark.parametrize(
-    ("now", "escalated"),
-    [
-        (utc(THU, 16, 59), False),  # 08:59 PST Thursday
-        (utc(THU, 17, 0), True),  # 09:00 PST Thursday
-        (utc(FRI, 1, 0), True),  # Thursday 17:00 PST, already Friday in UTC
-    ],
-    ids=["before-project-time", "at-project-time", "utc-next-day"],
-)
-def test_escalation_reads_time_in_the_project_zone(now: datetime, escalated: bool) -> None:
-    la_action = action(due_on=MON, proj=project(tz=LOS_ANGELES))
-    # The owner's own zone (Tokyo, where it is already Friday) plays no part.
-    result = plan(snap(now, la_action, zones={(WS, ALICE): TOKYO}))
-    assert bool(result.escalations) is escalated
-    if escalated:
-        assert result.escalations[0].local_day == THU
-
-
-@pytest.mark.parametrize(
-    ("now", "escalated"),
-    [(utc(THU, 10, 0), False), (utc(FRI, 10, 0), True)],
-    ids=["away-today", "back-next-day"],
-)
-def test_away_owner_is_not_escalated(now: datetime, escalated: bool) -> None:
-    result = plan(snap(now, action(due_on=MON), away={ALICE: ((WED, THU),)}))
-    assert bool(result.escalations) is escalated
-
-
-def test_escalation_key_holds_the_due_date_so_a_redated_action_escalates_again() -> None:
-    first = plan(snap(utc(THU, 10, 0), action(due_on=MON))).escalations
-    redated = plan(snap(utc(NEXT_WED, 10, 0), action(due_on=FRI))).escalations
-    assert [e.key for e in first] == [f"escalation:{TEAM}:A-1:{MON.isoformat()}"]
-    assert [e.key for e in redated] == [f"escalation:{TEAM}:A-1:{FRI.isoformat()}"]
-
-
-@pytest.mark.parametrize(
-    "late_item",
-    [issue(due_on=MON), risk(review_on=MON, due_on=MON), action(due_on=MON, owner=None), action()],
-    ids=["issue", "risk", "action-without-owner", "action-without-due"],
-)
-def test_only_owned_dated_actions_escalate(late_item: Item) -> None:
-    assert plan(snap(utc(THU, 10, 0), late_item)).escalations == ()
 
 
 # -- missed while down ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from bot.domain import (
     Item,
     ItemPage,
     Kind,
+    LateAction,
     PortfolioDue,
     PortfolioRow,
     ProjectRef,
@@ -61,6 +62,7 @@ from handlers.blocks import (
 from handlers.blocks import settings as reminder_settings
 from handlers.blocks.digest import PARTS
 from handlers.blocks.digest_settings import render_digest_settings
+from handlers.blocks.escalation import render_escalation
 from handlers.blocks.portfolio_digest import render_portfolio_due
 from handlers.blocks.reply import Reply
 from handlers.blocks.text import Viewer
@@ -180,7 +182,13 @@ def reminder_surfaces(w: World) -> list[Drawn]:
         for n in range(1 + w.many // 20)
     )
     due = ReminderDue("k", 1, "T1", "U0BOB", TODAY, "Europe/London", sections)
-    escalation = EscalationDue("e", 1, "T1", TODAY, w.item(Kind.ACTION, 3, due_on=TODAY), 4)
+    overdue = w.items(Kind.ACTION, due_on=TODAY - timedelta(days=5))
+    away = TODAY + timedelta(days=3)
+    raised = tuple(
+        LateAction(item, 4 + n, TODAY, away_until=away if n % 2 else None)
+        for n, item in enumerate(overdue)
+    )
+    escalation = EscalationDue("e", 1, "T1", TODAY, w.project, 1, 3, raised)
     _, blocks = reminders.render_reminder(due, VIEWER)
     pressed = replace(late[0], due_on=TODAY + timedelta(days=1)) if late else None
     for _ in range(3 if pressed else 0):
@@ -189,7 +197,7 @@ def reminder_surfaces(w: World) -> list[Drawn]:
         blocks = items.patch_item_blocks(blocks, pressed, VIEWER, note)
     return [
         message(reminders.render_reminder(due, VIEWER)),
-        message(reminders.render_escalation(escalation, VIEWER)),
+        message(render_escalation(escalation, VIEWER)),
         ("message", "", blocks),
     ]
 
