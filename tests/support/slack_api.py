@@ -162,6 +162,10 @@ class FakeSlackWebAPI:
         """Answer method with this JSON, or with response(call), instead of the canned reply."""
         self._responders[method] = response
 
+    def clear_response(self, method: str) -> None:
+        """Back to the canned reply for method."""
+        self._responders.pop(method, None)
+
     def fail_next(
         self,
         method: str,
@@ -218,13 +222,16 @@ class FakeSlackWebAPI:
             for name in [method] if method else list(self._faults):
                 self._faults[name].clear()
 
+    def messages(self) -> list[Json]:
+        """Every message posted, in every channel (thread replies and file shares too), in ts
+        order, with its metadata."""
+        with self._lock:
+            posts = [m for posts in self.history.values() for m in posts]
+        return sorted(posts, key=lambda m: float(m["ts"]))
+
     def posted_keys(self) -> list[str]:
         """The delivery keys (message metadata) of every message that was posted, in order."""
-        with self._lock:
-            messages = sorted(
-                (m for posts in self.history.values() for m in posts), key=lambda m: m["ts"]
-            )
-        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in messages]
+        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in self.messages()]
         return [str(p["key"]) for p in payloads if "key" in p]
 
     def add_install(
@@ -557,14 +564,11 @@ def _oauth_problems(params: Json, headers: dict[str, str], problems: list[str]) 
 
 
 def _drop(request: BaseHTTPRequestHandler) -> None:
-    """Close the request's connection without an answer, with a reset (RST), not a FIN."""
+    """Close the request's connection without an answer: nothing is written, and the close is
+    an abort (SO_LINGER 0: a reset), as when a proxy or Slack's edge drops it."""
     request.close_connection = True
-    connection = request.connection
     with contextlib.suppress(OSError):
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    request.wfile.close()
-    request.rfile.close()
-    connection.close()
+        request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def _true(value: Any) -> bool:
