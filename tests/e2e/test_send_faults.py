@@ -73,6 +73,26 @@ def test_a_post_failing_after_slack_took_it_is_found_not_sent_again(
     fake.assert_no_violations()
 
 
+def test_a_thread_reply_failing_after_slack_took_it_is_found_in_its_thread(
+    postgres_engine: Engine, fake: FakeSlackWebAPI, fleet: Fleet
+) -> None:
+    """A digest's thread part posted, then answered 500: it is a reply, which Slack shows in
+    conversations.replies, not in the channel's conversations.history."""
+    project = seed_project(Database(postgres_engine), team=TEAM, now=FRIDAY, risks=6, actions=0)
+    digest = f"digest:{TEAM}:{project}:2026-11-27"
+    fake.fail_after_post("chat.postMessage", key=digest + ":2-actions")
+    fake.fail_after_post("chat.postMessage", mode="reset", key=digest + ":3-issues")
+
+    run_pass(fleet, fake, FRIDAY)
+    run_pass(fleet, fake, FRIDAY + timedelta(minutes=10))
+
+    counts = Counter(fake.posted_keys())
+    texts = [digest + part for part in PARTS]
+    assert {key: counts[key] for key in texts} == dict.fromkeys(texts, 1)
+    rows = ledger(postgres_engine)
+    assert {key: rows[key].status for key in texts} == dict.fromkeys(texts, "sent")
+
+
 # -- b. a pass longer than the stale window ------------------------------------------------------
 
 

@@ -70,9 +70,12 @@ class _Fault:
     channel: str | None = None  # only calls with this `channel` param, else any
     stall: float = 0.0  # answer normally (the call takes effect) but only after this long
     after: AfterPost | None = None  # the call takes effect, then HTTP 500 or a dropped socket
+    key: str | None = None  # only the send carrying this delivery key in its metadata
 
     def applies(self, params: Json) -> bool:
-        return self.channel is None or self.channel == params.get("channel")
+        if self.channel is not None and self.channel != params.get("channel"):
+            return False
+        return self.key is None or self.key == _key_of(_decoded(params.get("metadata") or {}))
 
 
 class FakeSlackWebAPI:
@@ -194,14 +197,21 @@ class FakeSlackWebAPI:
             self._faults[method].extend(fault for _ in range(n))
 
     def fail_after_post(
-        self, method: str, n: int = 1, *, mode: AfterPost = "500", channel: str | None = None
+        self,
+        method: str,
+        n: int = 1,
+        *,
+        mode: AfterPost = "500",
+        channel: str | None = None,
+        key: str | None = None,
     ) -> None:
-        """The next n calls of method (to `channel`, if given) take effect (a message is
+        """The next n calls of method (to `channel`, and with the delivery `key` in their
+        metadata, if given) take effect (a message is
         posted, with its metadata) and then fail: HTTP 500 (`mode="500"`), or the connection
         is dropped without an answer (`mode="reset"`), as when Slack or the network breaks
         after the work is done. The caller cannot tell whether it happened."""
         with self._lock:
-            fault = _Fault(500, 0, None, channel, after=mode)
+            fault = _Fault(500, 0, None, channel, after=mode, key=key)
             self._faults[method].extend(fault for _ in range(n))
 
     def fail_uploads(self, n: int = 1, *, status: int = 500) -> None:
@@ -231,8 +241,8 @@ class FakeSlackWebAPI:
 
     def posted_keys(self) -> list[str]:
         """The delivery keys (message metadata) of every message that was posted, in order."""
-        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in self.messages()]
-        return [str(p["key"]) for p in payloads if "key" in p]
+        keys = [_key_of(m.get("metadata") or {}) for m in self.messages()]
+        return [key for key in keys if key is not None]
 
     def add_install(
         self,
@@ -569,6 +579,12 @@ def _drop(request: BaseHTTPRequestHandler) -> None:
     request.close_connection = True
     with contextlib.suppress(OSError):
         request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _key_of(metadata: Json) -> str | None:
+    """The delivery key a scheduled send carries in its message metadata."""
+    key = (metadata.get("event_payload") or {}).get("key")
+    return None if key is None else str(key)
 
 
 def _true(value: Any) -> bool:
