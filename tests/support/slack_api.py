@@ -206,10 +206,10 @@ class FakeSlackWebAPI:
         key: str | None = None,
     ) -> None:
         """The next n calls of method (to `channel`, and with the delivery `key` in their
-        metadata, if given) take effect (a message is
-        posted, with its metadata) and then fail: HTTP 500 (`mode="500"`), or the connection
-        is dropped without an answer (`mode="reset"`), as when Slack or the network breaks
-        after the work is done. The caller cannot tell whether it happened."""
+        metadata, if given) take effect (a message is posted, with its metadata) and then
+        fail: HTTP 500 (`mode="500"`), or the connection is dropped without an answer
+        (`mode="reset"`), as when Slack or the network breaks after the work is done. The
+        caller cannot tell whether it happened."""
         with self._lock:
             fault = _Fault(500, 0, None, channel, after=mode, key=key)
             self._faults[method].extend(fault for _ in range(n))
@@ -231,6 +231,8 @@ class FakeSlackWebAPI:
         with self._lock:
             for name in [method] if method else list(self._faults):
                 self._faults[name].clear()
+            if method is None:
+                self._upload_faults.clear()
 
     def messages(self) -> list[Json]:
         """Every message posted, in every channel (thread replies and file shares too), in ts
