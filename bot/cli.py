@@ -207,7 +207,7 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
     """One pass as if the clock read `--at`; `--dry-run` prints what it would send."""
     from dataclasses import replace
 
-    from bot.clock import FixedClock
+    from bot.clock import ShiftedClock
     from bot.deps import build_deps
     from bot.scheduler import tick
 
@@ -221,7 +221,7 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
         if at.tzinfo is None:
             print("pmo-bot: --at needs a zone offset, e.g. 2026-11-23T09:05+00:00", file=sys.stderr)
             return 2
-        deps = replace(deps, clock=FixedClock(at))
+        deps = replace(deps, clock=ShiftedClock(at))
     report = tick(deps, dry_run=args.dry_run)
     for line in report.lines:
         print(line, end="\n\n")

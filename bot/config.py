@@ -35,7 +35,12 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "logfmt"  # or "json": one JSON object a line
     db_pool_size: int = 5
-    send_rate: int = 20  # scheduled messages a second, at most, per worker
+    send_rate: int = 20  # scheduled messages a second, at most, per workspace and worker
+    # A scheduled send claimed this long ago and not renewed was left by a stopped worker.
+    claim_stale_seconds: int = 600
+    # conversations.history/replies reads a minute per workspace when settling interrupted
+    # sends (Tier 3: 50; 1 for an app held to Slack's lowest history tier).
+    history_per_minute: int = 50
 
     @property
     def oauth_enabled(self) -> bool:
@@ -84,6 +89,8 @@ class Settings:
             log_format=_choice(env, "LOG_FORMAT", ("logfmt", "json")),
             db_pool_size=_int(env, "PMO_DB_POOL_SIZE", 5, 1, 100),
             send_rate=_int(env, "PMO_SEND_RATE", 20, 0, 1000),
+            claim_stale_seconds=_int(env, "PMO_CLAIM_STALE_SECONDS", 600, 1, 86400),
+            history_per_minute=_int(env, "PMO_HISTORY_PER_MINUTE", 50, 1, 1000),
         )
 
 

@@ -11,7 +11,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.installations import Installations
 from bot.memo import Memo
-from bot.slack import InstalledGateways, SlackGateway, SlackGateways, WebApiGateway, make_web_client
+from bot.slack import (
+    SEND_WAIT_MAX,
+    InstalledGateways,
+    SlackGateway,
+    SlackGateways,
+    WebApiGateway,
+    make_send_client,
+    make_web_client,
+)
 from storage.db import REQUEST_BUDGET, Database, make_engine
 
 
@@ -72,9 +80,12 @@ def engine_for(settings: Settings, *, answering: bool) -> Engine:
 
 def assemble(settings: Settings, clock: Clock, db: Database) -> Deps:
     """The deps for the settings' mode: one bot token, or (OAuth) a token per workspace."""
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    token, url = settings.slack_bot_token, settings.slack_api_url
+    # A scheduled send waits out 429s for far less than its claim is held (see bot.slack).
+    send_wait = min(SEND_WAIT_MAX, settings.claim_stale_seconds / 4)
+    gateway = WebApiGateway(make_web_client(token, url), make_send_client(token, url, send_wait))
     if not settings.oauth_enabled:
-        return Deps(settings, clock, WebApiGateway(client), db)
+        return Deps(settings, clock, gateway, db)
     installations = Installations(settings, db, clock)
-    gateways = InstalledGateways(installations.bot_token, settings.slack_api_url)
-    return Deps(settings, clock, WebApiGateway(client), db, gateways, installations)
+    gateways = InstalledGateways(installations.bot_token, url, send_wait)
+    return Deps(settings, clock, gateway, db, gateways, installations)

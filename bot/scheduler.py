@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
-from bot.services.sender import Pacer, TickReport
+from bot.services.sender import TickReport
 from bot.services.standup_answers import post_pending
 from bot.services.tick import run_tick
 from handlers.blocks.plain import to_text
@@ -34,8 +34,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> TickReport:
-    """One pass, with the renderers the worker uses; a dry run draws messages as plain text.
+def tick(deps: Deps, *, dry_run: bool = False) -> TickReport:
+    """One pass, with the renderers the worker uses, paced as the settings say (the worker's
+    and `pmo-bot tick`'s alike); a dry run draws messages as plain text.
 
     After the scheduled sends, standup answers that could not be posted at once (their day's
     thread was being created by someone else) are posted in their thread.
@@ -45,7 +46,6 @@ def tick(deps: Deps, *, dry_run: bool = False, pacer: Pacer | None = None) -> Ti
         render_due,
         worker=worker_id(),
         dry_run=dry_run,
-        pacer=pacer,
         describe=lambda text, blocks: to_text(text, blocks, {}),
         in_flight=IN_FLIGHT,
     )
@@ -60,11 +60,10 @@ def build_scheduler(deps: Deps) -> BlockingScheduler:
     """One job: the tick, every PMO_TICK_SECONDS, never two at once, missed runs merged."""
     seconds = deps.settings.tick_seconds
     scheduler = BlockingScheduler(timezone="UTC")
-    pacer = Pacer(per_second=deps.settings.send_rate)
     scheduler.add_job(
         tick,
         IntervalTrigger(seconds=seconds, timezone="UTC"),
-        kwargs={"deps": deps, "pacer": pacer},
+        kwargs={"deps": deps},
         id="tick",
         name="scheduler pass",
         coalesce=True,  # after a stall, one pass catches up; the database knows what is owed

@@ -69,8 +69,16 @@ class ShellGateway:
     def channel_is_private(self, channel: str) -> bool | None:
         return False  # the shell plays one open team: every channel is public
 
-    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
-        return None  # the shell keeps no history: an interrupted send is sent again
+    def send_file(
+        self, channel: str, filename: str, content: bytes, title: str, thread_ts: str | None
+    ) -> SendResult:
+        shared = self.upload_file(channel, filename, content, title, title, thread_ts)
+        return SendResult(ok=shared, channel=channel)
+
+    def sent_since(
+        self, channel: str, since: datetime, thread_ts: str | None = None
+    ) -> dict[str, SendResult]:
+        return {}  # the shell keeps no history: an interrupted send is sent again
 
     def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> bool:
         self._say(

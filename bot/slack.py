@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,6 +17,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +30,44 @@ PERMANENT_ERRORS = frozenset(
         "channel_not_found",
         "not_in_channel",
         "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "ekm_access_denied",
+        "team_access_not_granted",
         "user_not_found",
         "user_disabled",
-        "account_inactive",
         "cannot_dm_bot",
+        "messages_tab_disabled",
         "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
         "msg_too_long",
+        "msg_blocks_too_long",
         "no_text",
+        "too_many_attachments",
+        "invalid_arguments",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "not_allowed_token_type",
+        "invalid_thread_ts",
+        "thread_reply_not_available",
+        "file_uploads_disabled",
+        "file_upload_size_restricted",
     }
+)
+# The bot's token no longer works in that workspace: nothing more will go out there until it
+# is reinstalled, whatever is sent.
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
 # The channel is closed to the bot (removed, deleted, archived): its project's owner is told.
 CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
@@ -41,6 +75,8 @@ CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_arch
 HIDDEN_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "missing_scope"})
 MEMBER_PAGE_SIZE = 1000  # conversations.members' largest page as Slack advises it
 MEMBER_PAGES_MAX = 100  # a channel of 100,000 people; a cursor that never ends stops here
+HISTORY_PAGE_SIZE = 200  # Slack's advice for conversations.history (its lowest tier gives 15)
+HISTORY_PAGES_MAX = 5  # the messages since an interrupted send: a few pages at most
 DELIVERY_EVENT = "pmo_delivery"  # message metadata type: marks a scheduled send by its key
 
 
@@ -61,6 +97,10 @@ class SendResult:
     @property
     def channel_gone(self) -> bool:
         return not self.ok and self.error in CHANNEL_GONE_ERRORS
+
+    @property
+    def token_gone(self) -> bool:
+        return not self.ok and self.error in TOKEN_ERRORS
 
 
 @dataclass(frozen=True)
@@ -130,7 +170,16 @@ class SlackGateway(Protocol):
     def send(
         self, channel: str, text: str, blocks: Blocks, key: str, thread_ts: str | None = None
     ) -> SendResult:
-        """A scheduled send: the message carries `key` in its metadata, so it can be found."""
+        """A scheduled send: the message carries `key` in its metadata, so it can be found.
+        Only a 429 is retried (after its Retry-After): an answer that never came is left to
+        the ledger, which looks for the message before sending again."""
+        ...
+
+    def send_file(
+        self, channel: str, filename: str, content: bytes, title: str, thread_ts: str | None
+    ) -> SendResult:
+        """A scheduled file share (a digest's chart), retried like `send`; it is found again
+        by its file name in the thread (see sent_since)."""
         ...
 
     def channel_members(self, channel: str) -> list[str] | None:
@@ -145,9 +194,13 @@ class SlackGateway(Protocol):
         or None when Slack can't say now (rate limited, unreachable)."""
         ...
 
-    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
-        """The message sent with `key` to `channel` (a user id means their DM) since `since`,
-        if Slack has it: how a send interrupted before it was recorded is settled."""
+    def sent_since(
+        self, channel: str, since: datetime, thread_ts: str | None = None
+    ) -> dict[str, SendResult]:
+        """What the bot's scheduled sends left in `channel` (a user id means their DM), or in
+        the thread of `thread_ts`, since `since`: each message's delivery key (from its
+        metadata), and `file:<name>` for each file shared. One read settles every interrupted
+        send of that conversation. Raises LookupError when Slack can't say now."""
         ...
 
 
@@ -168,9 +221,12 @@ class InstalledGateways:
     refreshed or revoked token is seen at once; a workspace's client is reused while its
     token stays the same."""
 
-    def __init__(self, token_for: Callable[[str], str | None], base_url: str):
+    def __init__(
+        self, token_for: Callable[[str], str | None], base_url: str, send_wait: float
+    ) -> None:
         self._token_for = token_for
         self._base_url = base_url
+        self._send_wait = send_wait
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[str, WebApiGateway]] = {}
 
@@ -187,7 +243,11 @@ class InstalledGateways:
         with self._lock:
             cached = self._gateways.get(team_id)
             if cached is None or cached[0] != token:
-                cached = (token, WebApiGateway(make_web_client(token, self._base_url)))
+                gateway = WebApiGateway(
+                    make_web_client(token, self._base_url),
+                    make_send_client(token, self._base_url, self._send_wait),
+                )
+                cached = (token, gateway)
                 self._gateways[team_id] = cached
             return cached[1]
 
@@ -218,14 +278,75 @@ def make_web_client(
     )
 
 
+# Longest a scheduled send waits out 429s (their Retry-After, added up): far inside the time
+# its claim is held for (PMO_CLAIM_STALE_SECONDS), so no other worker takes it over meanwhile.
+SEND_WAIT_MAX = 60.0
+
+
+class RateLimitRetry(RateLimitErrorRetryHandler):
+    """Retries a 429 after its Retry-After while the waits add up to at most `max_wait`
+    seconds; a longer one fails at once (the ledger tries again later)."""
+
+    def __init__(self, max_wait: float, max_retry_count: int = 3):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = state.custom_values if state.custom_values is not None else {}
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), [])
+        try:
+            wait = float(header[0]) if header else 1.0
+        except ValueError:
+            wait = 1.0
+        waited = float(values.get("waited", 0.0)) + wait
+        if waited > self.max_wait:
+            return False
+        state.custom_values = values | {"waited": waited}
+        return True
+
+
+def make_send_client(
+    token: str | None, base_url: str, max_wait: float = SEND_WAIT_MAX, *, timeout: float = 10
+) -> WebClient:
+    """The client of scheduled sends: 429s waited out (up to `max_wait` s in all), nothing
+    else retried: a post whose answer was a 5xx, a timeout or a reset may have reached Slack,
+    and only the ledger decides to send again."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes any number of seconds
+        retry_handlers=[RateLimitRetry(max_wait)],
+    )
+
+
 def make_ack_client(token: str | None, base_url: str) -> WebClient:
     """The client for calls made before the answer: ACK_TIMEOUT, no retries."""
     return make_web_client(token, base_url, timeout=ACK_TIMEOUT, retries=False)
 
 
 class WebApiGateway:
-    def __init__(self, client: WebClient):
+    """`client` for everything but scheduled sends, which go through `sending` (429s only
+    retried; by default a client like `client` made so)."""
+
+    def __init__(self, client: WebClient, sending: WebClient | None = None):
         self.client = client
+        self._sending = sending
+
+    @property
+    def sending(self) -> WebClient:
+        if self._sending is None:  # made when first needed: a request's gateway never sends
+            client = self.client
+            self._sending = make_send_client(client.token, client.base_url, timeout=client.timeout)
+        return self._sending
 
     def user_info(self, user_id: str) -> SlackUser | None:
         try:
@@ -318,19 +439,37 @@ class WebApiGateway:
     ) -> SendResult:
         metadata = {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
         try:
-            response = self.client.chat_postMessage(
+            response = self.sending.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
             )
-        except SlackApiError as error:
-            status = error.response.status_code
-            code = str(error.response.get("error") or status)
-            log.warning("send %s to %s refused: %s (HTTP %s)", key, channel, code, status)
-            return SendResult(ok=False, error=code, uncertain=status >= 500)
-        except OSError as error:
-            log.warning("send %s to %s failed: %r", key, channel, error)
-            never_arrived = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
-            return SendResult(ok=False, error=type(error).__name__, uncertain=not never_arrived)
+        except Exception as error:  # every failure is an outcome for the ledger
+            return _failed(f"send {key} to {channel}", error)
         return SendResult(ok=True, channel=response.get("channel"), ts=response.get("ts"))
+
+    def send_file(
+        self, channel: str, filename: str, content: bytes, title: str, thread_ts: str | None
+    ) -> SendResult:
+        where = f"upload {filename} to {channel}"
+        try:  # nothing is shared until the last step: a failure before it is a sure one
+            conversation = self._conversation(channel, self.sending)
+            ticket = self.sending.files_getUploadURLExternal(filename=filename, length=len(content))
+            url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+            if not url or not file_id:
+                return _refused(where, "no_upload_url")
+            request = urllib.request.Request(str(url), data=content, method="POST")
+            with urllib.request.urlopen(request, timeout=30) as answer:  # Slack's
+                answer.read()
+        except Exception as error:
+            return replace(_failed(where, error), uncertain=False)
+        try:
+            self.sending.files_completeUploadExternal(
+                files=[{"id": file_id, "title": title}],
+                channel_id=conversation,
+                thread_ts=thread_ts,
+            )
+        except Exception as error:
+            return _failed(where, error)
+        return SendResult(ok=True, channel=conversation)
 
     def channel_members(self, channel: str) -> list[str] | None:
         members: list[str] = []
@@ -365,37 +504,84 @@ class WebApiGateway:
             return None
         return any(bool(info.get(flag)) for flag in ("is_private", "is_im", "is_mpim", "is_group"))
 
-    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+    def sent_since(
+        self, channel: str, since: datetime, thread_ts: str | None = None
+    ) -> dict[str, SendResult]:
+        found: dict[str, SendResult] = {}
+        cursor: str | None = None
         try:
-            channel = self._conversation(channel)
-            history = self.client.conversations_history(
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-            )
-        except (SlackApiError, OSError) as error:
+            channel = self._conversation(channel, self.sending)
+            for _ in range(HISTORY_PAGES_MAX):
+                oldest = f"{since.timestamp():.6f}"
+                if thread_ts:
+                    page = self.sending.conversations_replies(
+                        channel=channel,
+                        ts=thread_ts,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=HISTORY_PAGE_SIZE,
+                        cursor=cursor,
+                    )
+                else:
+                    page = self.sending.conversations_history(
+                        channel=channel,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=HISTORY_PAGE_SIZE,
+                        cursor=cursor,
+                    )
+                for message in page.get("messages") or []:
+                    for marker in _markers(message):
+                        found[marker] = SendResult(ok=True, channel=channel, ts=message.get("ts"))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except Exception as error:  # Slack can't say now: asked again later
             raise LookupError(f"cannot read {channel}'s history: {error}") from error
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == DELIVERY_EVENT and (
-                (metadata.get("event_payload") or {}).get("key") == key
-            ):
-                return SendResult(ok=True, channel=channel, ts=message.get("ts"))
-        return None
+        return found
 
-    def _conversation(self, channel: str) -> str:
+    def _conversation(self, channel: str, client: WebClient | None = None) -> str:
         """A conversation id for `channel`; a user id (U…, W…) means their DM with the bot,
         opened (conversations.open) for the calls that take only conversation ids."""
         if not channel.startswith(("U", "W")):
             return channel
-        opened = self.client.conversations_open(users=channel)
+        opened = (client or self.client).conversations_open(users=channel)
         return str((opened.get("channel") or {}).get("id") or channel)
 
     def _ok(self, method: str, call: Callable[[], object]) -> bool:
         try:
             call()
-        except (SlackApiError, OSError) as error:
+        except Exception as error:  # a refusal, no answer, or a broken one (an upload's)
             log.warning("%s failed: %s", method, error)
             return False
         return True
+
+
+def _markers(message: dict[str, Any]) -> list[str]:
+    """What identifies a message as a scheduled send: its delivery key, its files' names."""
+    metadata = message.get("metadata") or {}
+    markers = []
+    if metadata.get("event_type") == DELIVERY_EVENT:
+        key = (metadata.get("event_payload") or {}).get("key")
+        if key:
+            markers.append(str(key))
+    markers += [f"file:{f.get('name')}" for f in message.get("files") or [] if f.get("name")]
+    return markers
+
+
+def _failed(what: str, error: Exception) -> SendResult:
+    """A scheduled send that raised: refused by Slack (sure, unless a 5xx), or unanswered —
+    a timeout, a reset, a broken answer — so it may have been posted all the same."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error") or status)
+        log.warning("%s refused: %s (HTTP %s)", what, code, status)
+        return SendResult(ok=False, error=code, uncertain=status >= 500)
+    log.warning("%s failed: %r", what, error)
+    never_arrived = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
+    return SendResult(ok=False, error=type(error).__name__, uncertain=not never_arrived)
+
+
+def _refused(what: str, code: str) -> SendResult:
+    log.warning("%s refused: %s", what, code)
+    return SendResult(ok=False, error=code)

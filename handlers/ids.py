@@ -23,6 +23,8 @@ HOME_SEE_ALL = "home_see_all"
 # Block ids: an item's line and its controls, so a message can be patched in place.
 ITEM_BLOCK = "item:"
 CONTROLS_BLOCK = "controls:"
+# The one line saying what the last press on a message did: each press replaces it.
+NOTE_BLOCK = "press_note"
 
 
 def item_block(ref: str) -> str:

@@ -12,6 +12,7 @@ from bot.services import controls
 from bot.services.controls import Outcome
 from handlers.blocks.controls import SHOW_ORIGIN, control_target, parse_list_origin
 from handlers.blocks.items import control_note, patch_item_blocks, render_change
+from handlers.blocks.limits import fit_message
 from handlers.commands.context import actor_from_interaction, deps_of, viewer_for
 from handlers.commands.items import run_item_command
 from handlers.grammar import ListItems, ShowItem
@@ -59,7 +60,7 @@ def show_outcome(
     again = redraw(item.kind, item.number, item.project.slug, origin)
     if again is not None:
         reply = run_item_command(deps, actor, again, viewer)
-        respond(replace_original=True, text=reply.text, blocks=[note, *reply.blocks])
+        respond(replace_original=True, text=reply.text, blocks=fit_message([note, *reply.blocks]))
     elif message and container.get("channel_id") and container.get("message_ts"):
         blocks = patch_item_blocks(message.get("blocks") or [], item, viewer, note)
         text = message.get("text") or item.ref

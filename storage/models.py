@@ -277,14 +277,17 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(24))
     target: Mapped[str] = mapped_column(String(32))
     local_day: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12))  # sending, sent, failed, dropped
+    # claimed (held by a worker, not yet tried), sending (an attempt under way), sent, failed
+    # (tried again later), dropped
+    status: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(80))
-    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # the holding pass's token
+    claimed_at: Mapped[datetime | None]  # when its holder last renewed the claim
     sent_at: Mapped[datetime | None]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))  # a reply's parent message
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
 

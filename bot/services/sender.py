@@ -1,52 +1,38 @@
-"""Sending a pass's claimed deliveries: the per-workspace gateway, pacing, a few direct messages
-in flight at once, and the outcomes recorded in batches in the deliveries ledger."""
+"""Sending a pass's claimed deliveries: each workspace's gateway, paced per conversation and
+per workspace (bot.services.pacing), a few direct messages in flight at once, every attempt
+fenced by the pass's claim (bot.services.claims) and its outcome recorded as soon as Slack
+answers."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time as clock_time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, Protocol
 
 from bot.deps import Deps
 from bot.digest_domain import ChartFile
-from bot.domain import Due, ReminderDue
+from bot.domain import Due
+from bot.services.claims import Claims
+from bot.services.pacing import Conversation, Lanes, Pacing
 from bot.services.senders import Senders
-from bot.slack import SendResult, SlackGateway
+from bot.services.settle import found_sent, settle
+from bot.slack import SendResult
 from storage.models import Delivery
-from storage.repositories import schedules
+from storage.repositories import workspaces
 
 log = logging.getLogger("pmo_bot.tick")
-FLUSH_SECONDS = 5.0  # record outcomes at least this often during a long pass
 MAX_BACKOFF = timedelta(minutes=30)
 UNSURE = "unsure: "  # last_error prefix: the failed send may have reached Slack all the same
+Job = tuple[int, Due, int]  # row id, what is due, attempts so far
 
 
 class Renderer(Protocol):
     def __call__(self, due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]: ...
-
-
-@dataclass
-class Pacer:
-    """Spaces sends out to stay inside Slack's rate limits (0: no pacing)."""
-
-    per_second: float = 0.0
-    sleep: Callable[[float], None] = clock_time.sleep
-    _last: float = 0.0
-
-    def wait(self) -> None:
-        if self.per_second <= 0:
-            return
-        gap = 1.0 / self.per_second - (clock_time.monotonic() - self._last)
-        if gap > 0:
-            self.sleep(gap)
-        self._last = clock_time.monotonic()
 
 
 @dataclass
@@ -61,6 +47,7 @@ class TickReport:
     quiet: int = 0
     missed: int = 0
     swept: int = 0  # replay-ledger rows forgotten (bot.services.replays)
+    lost: int = 0  # claims another worker took over (this pass's attempt was not made)
     lines: list[str] = field(default_factory=list)
     sent_by_kind: Counter[str] = field(default_factory=Counter)  # reminder, escalation, standup…
 
@@ -85,18 +72,18 @@ class TickReport:
             "settled": self.settled,
             "missed": self.missed,
             "swept": self.swept,
+            "lost": self.lost,
         }
         return counts | {f"sent_{kind}": n for kind, n in sorted(self.sent_by_kind.items())}
 
 
 class Sender:
-    """Sends claimed deliveries and records their outcomes in batches.
+    """Sends held deliveries, paced, and records each outcome as Slack answers.
 
-    With `in_flight` above 1, direct messages go out several at a time from a small pool: a
-    pass waits on Slack's round trips several at once rather than one by one
-    (benchmarks/fanout.py), and the pacer still spaces the sends out. Channel posts (a digest
-    and its thread, escalations, standup threads) stay in order on the pass's own thread. Each
-    claimed row is sent by one thread only, so exactly-once is still the ledger's.
+    With `in_flight` above 1, sends go out several at a time from a small pool (a pass waits
+    on Slack's round trips several at once: benchmarks/fanout.py), never two at once in one
+    conversation, which keeps its order. Each held row is tried by one thread only, and only
+    after its fence: exactly-once is the ledger's.
     """
 
     def __init__(
@@ -105,102 +92,134 @@ class Sender:
         senders: Senders,
         render: Renderer,
         now: datetime,
-        pacer: Pacer,
+        pacing: Pacing,
         report: TickReport,
+        claims: Claims,
         in_flight: int = 1,
     ):
         self.deps, self.senders, self.render = deps, senders, render
-        self.now, self.pacer, self.report = now, pacer, report
-        self.outcomes: list[dict[str, Any]] = []
-        self.flushed_at = clock_time.monotonic()
+        self.now, self.report, self.claims = now, report, claims
         self.channels_lost = False
-        self.lock = threading.RLock()  # outcomes and the report, shared with the send threads
+        self.lock = threading.Lock()  # the report and these sets, shared with the send threads
+        self.tokens_gone: set[str] = set()
         self.pool = ThreadPoolExecutor(in_flight, "pmo-send") if in_flight > 1 else None
-        self.slots = threading.BoundedSemaphore(2 * in_flight)  # drawn but not yet sent
+        self.slots = threading.BoundedSemaphore(in_flight)
         self.futures: list[Future[None]] = []
+        self.lanes: Lanes[Job] = Lanes(pacing, self._start)
 
     def send_new(self, dues: Sequence[Due], ids: dict[str, int]) -> None:
         for due in dues:
-            self._send(ids[due.key], due, attempts=0)
+            self._queue(ids[due.key], due, attempts=0)
+        self.drain()
 
-    def send_claimed(self, rows: Sequence[Delivery], dues: dict[str, Due]) -> None:
+    def send_held(self, rows: Sequence[Delivery], dues: dict[str, Due]) -> None:
+        """Rows this pass took over or retries: those no longer due are let go; those whose
+        last attempt may have reached Slack are looked for first (one read a conversation);
+        the rest are sent."""
+        unsure = [row for row in rows if _unsure(row)]
         for row in rows:
-            due = dues.get(row.key)
-            if due is None:  # its day is over, or nothing is due any more
-                self._record(row.id, status="dropped", last_error="no longer due")
-                with self.lock:
-                    self.report.dropped += 1
-                log.info("dropped %s on retry: no longer due", row.key)
-                continue
-            if (row.last_error or "").startswith(UNSURE) and self._settled(row, due.team_id):
-                continue
-            self._send(row.id, due, attempts=row.attempts)
+            if not _unsure(row):
+                self._send_or_drop(row, dues.get(row.key))
+        if unsure:
+            self._settle(unsure, dues)
+        self.drain()
 
-    def _settled(self, row: Delivery, team_id: str) -> bool:
-        """Whether the last attempt, whose answer never came, reached Slack after all (then
-        it is recorded as sent), or Slack can't say yet (then it waits for a later pass)."""
-        slack = self.senders.for_team(team_id)
-        if slack is None:
-            return False  # uninstalled since: the send itself is refused and dropped
-        try:
-            found = find_keyed(slack, row)
-        except LookupError as error:
-            log.warning("cannot tell whether %s went out: %s; asking again later", row.key, error)
-            self._record(row.id, status="failed", next_attempt_at=self.now + backoff(1))
-            with self.lock:
-                self.report.failed += 1
-            return True
-        if found is None:
-            return False
-        with self.lock:
-            self.report.settled += 1
-        log.info("settled %s: the attempt left unanswered had reached Slack", row.key)
-        self._record(row.id, **found_sent(found, self.now))
-        return True
+    def _settle(self, rows: Sequence[Delivery], dues: dict[str, Due]) -> None:
+        with self.deps.db.read() as session:
+            teams = workspaces.team_ids(session, {row.workspace_id for row in rows})
+        settled = settle(
+            self.senders,
+            rows,
+            teams,
+            lambda row: _marker(row, dues.get(row.key)),
+            self.deps.settings.history_per_minute,
+        )
+        for row in rows:
+            if row.id in settled.found:
+                self.claims.record(row.id, **found_sent(settled.found[row.id], self.now))
+                self._count("settled")
+                log.info("settled %s: its earlier attempt had reached Slack", row.key)
+        for row in settled.unknown:
+            self.claims.record(
+                row.id,
+                status="failed",
+                next_attempt_at=self.now + backoff(1),
+                last_error=_still_unsure(row.last_error),
+            )
+            self._count("failed")
+            log.info("cannot tell yet whether %s went out; asking Slack again later", row.key)
+        for row in settled.missing:
+            self._count("settled")
+            log.info("settled %s: its earlier attempt never reached Slack; sending", row.key)
+            self._send_or_drop(row, dues.get(row.key))
 
-    def _send(self, row_id: int, due: Due, *, attempts: int) -> None:
-        slack = self.senders.for_team(due.team_id)
-        if slack is None:  # the dues were filtered by team, so only if uninstalled mid-pass
-            self._post(row_id, due, lambda: SendResult(ok=False, error="not_installed"), attempts)
+    def _send_or_drop(self, row: Delivery, due: Due | None) -> None:
+        if due is None:  # its day is over, or nothing is due any more
+            self.claims.record(row.id, status="dropped", last_error="no longer due")
+            self._count("dropped")
+            log.info("dropped %s on retry: no longer due", row.key)
             return
+        self._queue(row.id, due, attempts=row.attempts)
+
+    def _queue(self, row_id: int, due: Due, *, attempts: int) -> None:
+        self.lanes.add((due.team_id, due.target), (row_id, due, attempts))
+
+    def drain(self) -> None:
+        """Send everything queued, wait for the answers; then raise what a send raised (its
+        row stays held, to be settled like a crash's)."""
+        self.lanes.drain()
+        futures, self.futures = self.futures, []
+        wait(futures)
+        for future in futures:
+            future.result()
+
+    def _start(self, conversation: Conversation, job: Job, done: Callable[[], None]) -> None:
+        self.claims.keep_fresh()
+        if self.pool is None:
+            self._attempt(job, done)
+            return
+        self.slots.acquire()
+        future = self.pool.submit(self._attempt, job, done)
+        future.add_done_callback(lambda _: self.slots.release())
+        self.futures.append(future)
+
+    def _attempt(self, job: Job, done: Callable[[], None]) -> None:
+        row_id, due, attempts = job
+        try:
+            send = self._sending(due)
+            if not self.claims.fence(row_id):
+                self._count("lost")
+                log.warning("%s: another worker took it over; not sent from here", due.key)
+                return
+            result = send()
+        except Exception:
+            log.exception("send %s could not be made; retrying later", due.key)
+            result = SendResult(ok=False, error="internal_error")
+        finally:
+            done()
+        self._outcome(row_id, due, result, attempts + 1)
+
+    def _sending(self, due: Due) -> Callable[[], SendResult]:
+        """The attempt to make: drawn now, made after the fence."""
+        slack = self.senders.for_team(due.team_id)
+        if slack is None or due.team_id in self.tokens_gone:
+            error = "not_installed" if slack is None else "invalid_auth"
+            return lambda: SendResult(ok=False, error=error)
         chart: ChartFile | None = getattr(due, "chart", None)
         thread = getattr(due, "thread_ts", None)
         if chart is not None:
-            self.pacer.wait()
-            upload = partial(self._upload, slack, due.target, chart, thread)
-            self._post(row_id, due, upload, attempts)
-            return
+            return lambda: slack.send_file(
+                due.target, chart.filename, chart.content, chart.title, thread
+            )
         text, blocks = self.render(due, self.now)
-        self.pacer.wait()
-        send = partial(slack.send, due.target, text, blocks, due.key, thread)
-        if self.pool is None or not isinstance(due, ReminderDue):
-            self._post(row_id, due, send, attempts)
-        else:
-            self.slots.acquire()
-            future = self.pool.submit(self._post, row_id, due, send, attempts)
-            future.add_done_callback(lambda _: self.slots.release())
-            self.futures.append(future)
-        if clock_time.monotonic() - self.flushed_at > FLUSH_SECONDS:
-            self.flush()
-
-    def _post(self, row_id: int, due: Due, send: Callable[[], SendResult], attempts: int) -> None:
-        result = send()
-        with self.lock:
-            self._outcome(row_id, due, result, attempts + 1)
-
-    def _upload(
-        self, slack: SlackGateway, channel: str, chart: ChartFile, thread_ts: str | None
-    ) -> SendResult:
-        shared = slack.upload_file(
-            channel, chart.filename, chart.content, chart.title, chart.title, thread_ts=thread_ts
-        )
-        return SendResult(ok=True, channel=channel) if shared else SendResult(False, error="upload")
+        return lambda: slack.send(due.target, text, blocks, due.key, thread)
 
     def _outcome(self, row_id: int, due: Due, result: SendResult, attempts: int) -> None:
         if result.ok:
-            self.report.sent += 1
-            self.report.sent_by_kind[due.key.split(":", 1)[0]] += 1
-            self._record(
+            with self.lock:
+                self.report.sent += 1
+                self.report.sent_by_kind[due.key.split(":", 1)[0]] += 1
+            self.claims.record(
                 row_id,
                 status="sent",
                 attempts=attempts,
@@ -210,58 +229,56 @@ class Sender:
                 last_error=None,
             )
         elif result.retryable:
-            self.report.failed += 1
-            wait = backoff(attempts)
+            self._count("failed")
+            pause = backoff(attempts)
             log.warning(
                 "send %s failed (%s), attempt %d; retrying in %s",
                 due.key,
                 result.error,
                 attempts,
-                wait,
+                pause,
             )
-            self._record(
+            self.claims.record(
                 row_id,
                 status="failed",
                 attempts=attempts,
-                next_attempt_at=self.now + wait,
+                next_attempt_at=self.now + pause,
                 last_error=f"{UNSURE}{result.error}" if result.uncertain else result.error,
             )
         else:
-            self.report.dropped += 1
-            if result.channel_gone:
+            self._count("dropped")
+            self._refused(due, result)
+            self.claims.record(row_id, status="dropped", attempts=attempts, last_error=result.error)
+
+    def _refused(self, due: Due, result: SendResult) -> None:
+        if result.channel_gone:
+            with self.lock:
                 self.channels_lost = True
-                log.warning(
-                    "send %s: cannot post in %s (%s); dropped, and whoever set the channel up "
-                    "is told once",
-                    due.key,
-                    due.target,
+            log.warning(
+                "send %s: cannot post in %s (%s); dropped, and whoever set the channel up "
+                "is told once",
+                due.key,
+                due.target,
+                result.error,
+            )
+        elif result.token_gone:
+            with self.lock:
+                first = due.team_id not in self.tokens_gone
+                self.tokens_gone.add(due.team_id)
+            if first:
+                log.error(
+                    "workspace %s refuses the bot's token (%s): nothing more goes out there "
+                    "until the app is reinstalled; %s dropped",
+                    due.team_id,
                     result.error,
+                    due.key,
                 )
-            else:
-                log.warning("send %s refused for good (%s); dropped", due.key, result.error)
-            self._record(row_id, status="dropped", attempts=attempts, last_error=result.error)
+        else:
+            log.warning("send %s refused for good (%s); dropped", due.key, result.error)
 
-    def _record(self, row_id: int, **values: Any) -> None:
+    def _count(self, name: str) -> None:
         with self.lock:
-            self.outcomes.append({"id": row_id, **values})
-
-    def flush(self) -> None:
-        """Record the outcomes so far (from the pass's own thread only)."""
-        with self.lock:
-            outcomes, self.outcomes = self.outcomes, []
-        if outcomes:
-            with self.deps.db.write() as session:
-                schedules.record_outcomes(session, outcomes)
-        self.flushed_at = clock_time.monotonic()
-
-    def drain(self) -> None:
-        """Wait for the sends under way and record every outcome; then raise what a send raised
-        (its row stays `sending`, to be settled like a crash's)."""
-        futures, self.futures = self.futures, []
-        wait(futures)
-        self.flush()
-        for future in futures:
-            future.result()
+            setattr(self.report, name, getattr(self.report, name) + 1)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -272,12 +289,18 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
 
 
-def find_keyed(slack: SlackGateway, row: Delivery) -> SendResult | None:
-    """The message a delivery's earlier attempt left in Slack (found by the key in its
-    metadata), or None; raises LookupError when Slack can't say."""
-    return slack.find_sent(row.target, row.key, row.created_at - timedelta(minutes=1))
+def _unsure(row: Delivery) -> bool:
+    """Whether the row's last attempt may have reached Slack: interrupted (left `sending`),
+    or answered by a 5xx, a timeout or a reset."""
+    return row.status == "sending" or (row.last_error or "").startswith(UNSURE)
 
 
-def found_sent(found: SendResult, now: datetime) -> dict[str, Any]:
-    """The ledger values of a delivery whose message was found in Slack."""
-    return {"status": "sent", "sent_at": now, "channel_id": found.channel, "message_ts": found.ts}
+def _still_unsure(error: str | None) -> str:
+    error = error or "interrupted"
+    return error if error.startswith(UNSURE) else f"{UNSURE}{error}"
+
+
+def _marker(row: Delivery, due: Due | None) -> str:
+    """What the row's message carries in Slack: a shared file's name, else the key."""
+    chart: ChartFile | None = getattr(due, "chart", None)
+    return f"file:{chart.filename}" if chart is not None else row.key

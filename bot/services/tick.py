@@ -1,14 +1,17 @@
 """One scheduler pass: read what is due, claim each send in the deliveries ledger, send, record.
 
 Exactly once: a send happens only after its row was inserted under a unique key by this pass
-(`INSERT … ON CONFLICT DO NOTHING RETURNING`), so a second worker or a restart cannot send it
-again. A failed send is retried on later passes with backoff while its day lasts; a send cut
-short by a crash (the row still `sending`) is settled by looking for the message itself, which
-carries its key in Slack's message metadata, before anything is sent again. A send whose
-answer never came back (a timeout, a dropped connection, a 5xx) may have been posted all the
-same, so its retry looks for the message first too. A channel that refuses the bot for good
-(removed, deleted, archived) is not retried: its owner is told once (bot.services.channel_lost).
-Each pass ends by sweeping the replay ledgers of what is past any retry (bot.services.replays).
+(`INSERT … ON CONFLICT DO NOTHING RETURNING`), and only while the pass still holds it: claims
+are taken a chunk at a time, renewed, and fenced just before each attempt
+(bot.services.claims), so a second worker, a restart or a pass longer than the stale window
+cannot send it again. Only the ledger retries (the send client retries nothing but 429s): a
+failed send is retried on later passes with backoff while its day lasts; a send cut short by
+a crash (the row still `sending`), or whose answer never came back (a timeout, a dropped
+connection, a 5xx), may have been posted all the same, so it is looked for first, by the key
+its message carries in Slack's metadata, one history read per conversation
+(bot.services.settle). A channel that refuses the bot for good (removed, deleted, archived) is
+not retried: its owner is told once (bot.services.channel_lost). Each pass ends by sweeping
+the replay ledgers of what is past any retry (bot.services.replays).
 """
 
 from __future__ import annotations
@@ -26,21 +29,22 @@ from bot.domain import DigestDue, Due, ReminderDue
 from bot.services import schedule
 from bot.services.access import settle_privacy
 from bot.services.channel_lost import channel_lost_dues
+from bot.services.claims import Claims
 from bot.services.digest_tick import digest_dues
+from bot.services.pacing import Pacing
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
 from bot.services.replays import sweep_replays
 from bot.services.rows import to_item
 from bot.services.scope import project_ref
-from bot.services.sender import Pacer, Renderer, Sender, TickReport, find_keyed, found_sent
+from bot.services.sender import Renderer, Sender, TickReport
 from bot.services.senders import Senders
 from bot.services.standup_tick import standup_dues
 from storage.models import Project
-from storage.repositories import schedules, workspaces
+from storage.repositories import schedules
 
 log = logging.getLogger("pmo_bot.tick")
 LOOKAHEAD = timedelta(days=2)  # due "tomorrow" anywhere on Earth is within two UTC days
-STALE_AFTER = timedelta(minutes=10)  # a `sending` row this old was left by a stopped worker
 MARK = "tick"
 
 
@@ -50,13 +54,14 @@ def run_tick(
     *,
     worker: str,
     dry_run: bool = False,
-    pacer: Pacer | None = None,
+    pacing: Pacing | None = None,
     describe: Callable[[str, list[dict[str, Any]]], str] | None = None,
     in_flight: int = 1,
 ) -> TickReport:
     """One pass; a dry run reports what it would send (as `describe` draws it) and sends
-    nothing, records nothing. Up to `in_flight` direct messages may be under way at once (1: one
-    after another, in key order)."""
+    nothing, records nothing. Sends are paced as Slack asks (`pacing`; by default one message a
+    second per conversation and PMO_SEND_RATE a second per workspace), up to `in_flight` of
+    them under way at once (1: one after another)."""
     now = deps.clock.now()
     started = clock_time.monotonic()
     senders = Senders(deps)
@@ -77,14 +82,16 @@ def run_tick(
     if dry_run:
         report.lines += [f"skipped {key}: the app is uninstalled there" for key in senders.silenced]
         return _dry_run(deps, render, now, dues, report, describe or (lambda text, _: text))
-    _drop_silenced(deps, senders, now, worker, report)
+    claims = Claims(deps, worker)
+    _drop_silenced(deps, senders, claims, report)
     for key in planned.missed:
         log.info(
             "dropped %s: its time passed while no worker ran; reminders keep to their day", key
         )
-    sender = Sender(deps, senders, render, now, pacer or Pacer(), report, in_flight)
+    pacing = pacing or Pacing(deps.clock, deps.settings.send_rate)
+    sender = Sender(deps, senders, render, now, pacing, report, claims, in_flight)
     try:
-        _send_all(deps, sender, senders, dues, snapshot.last_pass, worker)
+        _send_all(deps, sender, senders, dues, snapshot.last_pass)
     finally:
         sender.close()
     with deps.db.write() as session:
@@ -102,49 +109,46 @@ def _send_all(
     senders: Senders,
     dues: dict[str, Due],
     last_pass: datetime | None,
-    worker: str,
 ) -> None:
-    """Settle what a stopped worker left, retry what failed, then send what this pass claims;
-    a digest's thread replies and channel-lost notices follow what made them due."""
-    now, report = sender.now, sender.report
-    _settle_stale(deps, senders, now, worker, report)
-    with deps.db.write() as session:
-        retries = schedules.claim_retries(session, now, worker)
-    sender.send_claimed(retries, dues)
-    _claim_and_send(deps, sender, dues, {row.key for row in retries}, worker)
+    """Take over what a stopped worker left and retry what failed, then send what is newly
+    due, a chunk of claims at a time; a digest's thread replies and channel-lost notices
+    follow what made them due."""
+    now, report, claims = sender.now, sender.report, sender.claims
+    chunk = claims.chunk_size(deps.settings.send_rate)
+    retried: set[str] = set()
+    while held := [*claims.take_stale(chunk), *claims.take_retries(now, chunk)]:
+        retried |= {row.key for row in held}
+        sender.send_held(held, dues)
+    _claim_and_send(sender, dues, retried, chunk)
     if any(getattr(due, "part", None) == PARENT for due in dues.values()):
         # A digest's replies need its parent's ts: those of parents posted just now go now.
         replies = digest_dues(deps, now, last_pass)
         replies = senders.keep({key: due for key, due in replies.items() if key not in dues})
         report.due += len(replies)
-        _claim_and_send(deps, sender, replies, set(), worker)
+        _claim_and_send(sender, replies, set(), chunk)
     if sender.channels_lost:  # tell the owners now rather than a pass later
         notices = channel_lost_dues(deps, now)
         notices = senders.keep({key: due for key, due in notices.items() if key not in dues})
         report.due += len(notices)
-        _claim_and_send(deps, sender, notices, set(), worker)
+        _claim_and_send(sender, notices, set(), chunk)
 
 
-def _claim_and_send(
-    deps: Deps, sender: Sender, dues: dict[str, Due], retried: set[str], worker: str
-) -> dict[str, int]:
-    """Claim the dues' keys (those already in the ledger are someone else's) and send what this
-    pass won; the keys won, with their row ids."""
-    with deps.db.write() as session:
-        won = schedules.claim_new(session, [_row(d, sender.now, worker) for d in dues.values()])
-    sender.report.already += sum(1 for key in dues if key not in won and key not in retried)
-    sender.send_new([dues[key] for key in sorted(won)], won)
-    sender.drain()
-    return won
+def _claim_and_send(sender: Sender, dues: dict[str, Due], retried: set[str], chunk: int) -> None:
+    """Claim the dues' keys a chunk at a time (those already in the ledger are someone
+    else's, or were retried above) and send what this pass won."""
+    keys = sorted(dues)
+    for start in range(0, len(keys), chunk):
+        batch = [dues[key] for key in keys[start : start + chunk]]
+        won = sender.claims.take_new([_row(sender.claims, due) for due in batch])
+        sender.report.already += sum(1 for d in batch if d.key not in won and d.key not in retried)
+        sender.send_new([due for due in batch if due.key in won], won)
 
 
-def _drop_silenced(
-    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
-) -> None:
+def _drop_silenced(deps: Deps, senders: Senders, claims: Claims, report: TickReport) -> None:
     """Sends due in workspaces the app was uninstalled from go in the ledger as dropped, so
     each is logged once, not every pass; a reinstall resumes with the next ones due."""
     skipped = [
-        _row(due, now, worker) | {"status": "dropped", "last_error": "app uninstalled"}
+        _row(claims, due) | {"status": "dropped", "last_error": "app uninstalled"}
         for due in senders.silenced.values()
     ]
     if not skipped:
@@ -232,54 +236,14 @@ def _rules(project: Project) -> schedule.Rules:
     )
 
 
-def _row(due: Due, now: datetime, worker: str) -> dict[str, Any]:
-    return {
-        "workspace_id": due.workspace_id,
-        "key": due.key,
-        "kind": due.key.split(":", 1)[0],
-        "target": due.target,
-        "local_day": due.local_day,
-        "status": "sending",
-        "attempts": 0,
-        "claimed_by": worker,
-        "claimed_at": now,
-        "created_at": now,
-    }
-
-
-def _settle_stale(
-    deps: Deps, senders: Senders, now: datetime, worker: str, report: TickReport
-) -> None:
-    """Rows a stopped worker left `sending`: sent if Slack has the message, else retried.
-
-    The rows are claimed in one short transaction and Slack is asked with none open, so the
-    history look-ups never hold a lock other requests wait on.
-    """
-    with deps.db.write() as session:
-        stale = schedules.claim_stale(session, now - STALE_AFTER, now, worker)
-        teams = workspaces.team_ids(session, {row.workspace_id for row in stale})
-    outcomes: list[dict[str, Any]] = []
-    for row in stale:
-        slack = senders.for_team(teams[row.workspace_id])
-        if slack is None:  # uninstalled: Slack can't be asked, and nothing more goes there
-            outcomes.append({"id": row.id, "status": "dropped", "last_error": "not installed"})
-            report.dropped += 1
-            continue
-        try:
-            found = find_keyed(slack, row)
-        except LookupError as error:
-            log.warning("cannot settle %s yet: %s", row.key, error)
-            continue
-        if found is not None:
-            outcomes.append({"id": row.id, **found_sent(found, now)})
-            log.info("settled %s: it was sent before the worker stopped", row.key)
-        else:
-            outcomes.append({"id": row.id, "status": "failed", "next_attempt_at": now})
-            log.info("settled %s: never reached Slack; retrying", row.key)
-        report.settled += 1
-    if outcomes:
-        with deps.db.write() as session:
-            schedules.record_outcomes(session, outcomes)
+def _row(claims: Claims, due: Due) -> dict[str, Any]:
+    return claims.row(
+        due.key,
+        workspace_id=due.workspace_id,
+        target=due.target,
+        local_day=due.local_day,
+        thread_ts=getattr(due, "thread_ts", None),
+    )
 
 
 def _dry_run(

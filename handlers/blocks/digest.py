@@ -94,7 +94,7 @@ def _project(digest: Digest) -> str:
 
 def _rag_lines(digest: Digest) -> list[str]:
     if digest.rag is None:
-        return ["No RAG status yet: set one with `/pmo status green|amber|red <reason>`."]
+        return ["No RAG status yet: set one with `/pmo status green|amber|red &lt;reason&gt;`."]
     line = f"Status {rag_label(digest.rag.rag)}"
     if digest.last_week is not None:
         line += f" · last week {rag_label(digest.last_week.rag)} · _{digest.trend}_"
@@ -234,7 +234,9 @@ def render_standup(digest: Digest) -> Drawn:
     blocks = [section(title), section("\n".join(lines))]
     if week.members > len(week.people):
         more = week.members - len(week.people)
-        blocks.append(context(f"…and {more} more: `/standup report <day>` shows a day's answers"))
+        blocks.append(
+            context(f"…and {more} more: `/standup report &lt;day&gt;` shows a day's answers")
+        )
     return f"Standup turnout in {escape(digest.project.name)} this week", as_dicts(blocks)
 
 

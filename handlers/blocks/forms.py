@@ -32,6 +32,7 @@ from bot.dates import format_day, parse_due
 from bot.domain import Item, Kind, ProjectRef
 from bot.errors import DateError, ParseError
 from bot.fields import FIELDS, NOTE_MAX, SEVERITIES, TITLE_MAX, FieldSpec, FieldType, Value
+from handlers.blocks.limits import LABEL_MAX, OPTIONS_MAX, fit_view
 from handlers.blocks.reply import context, section
 from handlers.blocks.text import clip, escape, prefilled_refs, typed_text
 from handlers.ids import ADD_VIEW, EDIT_VIEW, KIND_SELECT
@@ -227,7 +228,8 @@ def edit_form(item: Item, channel_id: str, timezone: str) -> ViewDict:
 
 def explanation(markdown: str) -> ViewDict:
     """A modal that only explains (nothing to submit): e.g. how to create a project first."""
-    view = View(type="modal", title="PMO Bot", close="OK", blocks=[section(escape(markdown))])
+    blocks = fit_view([section(escape(markdown))])
+    view = View(type="modal", title="PMO Bot", close="OK", blocks=blocks)
     return view.to_dict()
 
 
@@ -280,7 +282,7 @@ def _modal(
         title=title,
         submit=submit,
         close="Cancel",
-        blocks=blocks,
+        blocks=fit_view(blocks),
         private_metadata=meta.dumps(),
     )
     return view.to_dict()
@@ -346,7 +348,7 @@ def _kind_select(kind: Kind) -> InputBlock:
 
 
 def _project_select(choices: tuple[ProjectRef, ...], chosen: str | None) -> InputBlock:
-    options = [_option(p.slug, clip(p.name, 75)) for p in choices]
+    options = [_option(p.slug, clip(p.name, LABEL_MAX)) for p in choices[:OPTIONS_MAX]]
     initial = chosen if any(p.slug == chosen for p in choices) else None
     select = _select(PROJECT_BLOCK, options, initial, placeholder="Pick a project")
     return _input(PROJECT_BLOCK, "Project", select, False)

@@ -27,13 +27,13 @@ from bot.domain import (
 )
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
-from handlers.blocks.reply import as_dicts, context, section
+from handlers.blocks.limits import fit_view
+from handlers.blocks.reply import context, section
 from handlers.blocks.text import Viewer, clip, escape_clip, mention, rag_label, when
 from handlers.ids import HOME_SEE_ALL
 
-VIEW_BLOCKS_MAX = 100  # a Home tab or a modal
 MODAL_ITEMS = 90  # rows in a "see all" modal, leaving room for its intro and its pointer
-PACK_MAX = 2800  # characters of lines packed into one section, under SECTION_MAX
+PACK_MAX = 2800  # characters of lines packed into one section, under limits.TEXT_MAX
 NAME_MAX = 80
 REASON_MAX = 200
 Part = Block | dict[str, Any]  # a builder's block, or item_controls' dict
@@ -143,8 +143,8 @@ def render_home(dashboard: Dashboard, viewer: Viewer) -> dict[str, Any]:
         blocks.extend(_rows(name, shown, viewer, controls=True))
         if total > len(shown):
             blocks.append(_more(spec, total - len(shown)))
-    # The caps keep a full dashboard near 70 blocks; the cut is only a last line of defence.
-    return _view("home", blocks[:VIEW_BLOCKS_MAX])
+    # The caps keep a full dashboard near 70 blocks; fit_view is only a last line of defence.
+    return _view("home", blocks)
 
 
 def render_see_all(dashboard: Dashboard, name: str, viewer: Viewer) -> dict[str, Any]:
@@ -251,7 +251,7 @@ def _days(text: str, dashboard: Dashboard, name: str) -> str:
 
 
 def _view(kind: str, blocks: Sequence[Part], title: str = "") -> dict[str, Any]:
-    rendered = as_dicts(blocks)
+    rendered = fit_view(blocks)
     view: dict[str, Any] = {"type": kind, "blocks": rendered}
     if kind == "modal":
         view["title"] = {"type": "plain_text", "text": clip(title, 24)}

@@ -10,10 +10,11 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind, ScoreBand
 from bot.presses import HANDED
 from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin, read_value
+from handlers.blocks.limits import fit_message
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.serialize import block_dict
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
-from handlers.ids import CONTROLS_BLOCK, controls_block, item_block
+from handlers.ids import CONTROLS_BLOCK, NOTE_BLOCK, controls_block, item_block
 
 LIST_TITLE_MAX = 150
 DETAIL_FIELD_MAX = 900
@@ -49,7 +50,7 @@ def score_badge(score: int) -> str:
 
 def summary_line(item: Item, viewer: Viewer) -> str:
     """`*R-12* Vendor may slip · score 12 · @bob · review Fri 27 Nov` (mrkdwn, escaped)."""
-    parts = [f"*{item.ref}* {escape(clip(item.title, LIST_TITLE_MAX))}"]
+    parts = [f"*{item.ref}* {escape_clip(item.title, LIST_TITLE_MAX)}"]
     if item.kind is Kind.RISK and item.score is not None:
         parts.append(f"{score_badge(item.score)} (L{item.likelihood}×I{item.impact})")
     if item.kind is Kind.ISSUE and item.severity:
@@ -99,7 +100,7 @@ def _change_details(change: Change, viewer: Viewer) -> str:
         if item.kind is Kind.RISK:
             extra.append(f"likelihood {item.likelihood} × impact {item.impact}")
             if item.mitigation:
-                extra.append(f"mitigation: {escape(clip(item.mitigation, 200))}")
+                extra.append(f"mitigation: {escape_clip(item.mitigation, 200)}")
         if item.kind in (Kind.ACTION, Kind.ISSUE) and item.due is None:
             extra.append("no due date — set one with `due:&lt;date&gt;`")
         extra.append(f"project *{escape(item.project.name)}*")
@@ -133,7 +134,7 @@ def _value(name: str, raw: str | None, viewer: Viewer) -> str:
         except ValueError:
             return escape(raw)
         return when(parsed, viewer)
-    return "“" + escape(clip(raw, 200)) + "”"
+    return "“" + escape_clip(raw, 200) + "”"
 
 
 def render_page(page: ItemPage, viewer: Viewer) -> Reply:
@@ -190,7 +191,7 @@ def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()
     if history:
         blocks.append(DividerBlock())
         blocks.extend(_history_blocks(history, viewer))
-    return Reply(f"{item.ref}: {escape(clip(item.title, LIST_TITLE_MAX))}", as_dicts(blocks))
+    return Reply(f"{item.ref}: {escape_clip(item.title, LIST_TITLE_MAX)}", as_dicts(blocks))
 
 
 def _detail_fields(item: Item, viewer: Viewer) -> list[tuple[str, str]]:
@@ -270,7 +271,7 @@ def control_note(
             detail = f" to {mention(item.owner_id)}"
         emoji = VERB_EMOJI.get(verb, ":pencil2:")
         text = f"{emoji} {mention(actor_id)} {VERB_TEXT.get(verb, verb)} {item.ref}{detail}"
-    return block_dict(context(text))
+    return block_dict(context(text, block_id=NOTE_BLOCK))
 
 
 def _moved_on(item: Item, already: str, viewer: Viewer) -> str:
@@ -283,10 +284,13 @@ def _moved_on(item: Item, already: str, viewer: Viewer) -> str:
 def patch_item_blocks(
     blocks: list[dict[str, Any]], item: Item, viewer: Viewer, note: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """A message's blocks with one item's line and controls redrawn and the note beneath."""
+    """A message's blocks with one item's line and controls redrawn and the note beneath,
+    in place of the last press's note: a message pressed a hundred times keeps one."""
     patched: list[dict[str, Any]] = []
     for block in blocks:
         block_id = str(block.get("block_id", ""))
+        if block_id == NOTE_BLOCK:
+            continue
         if block_id == item_block(item.ref):
             patched.append(block_dict(section(summary_line(item, viewer), block_id=block_id)))
             patched.append(note)
@@ -300,4 +304,4 @@ def patch_item_blocks(
                 patched.append(controls)
         else:
             patched.append(block)
-    return patched
+    return fit_message(patched)

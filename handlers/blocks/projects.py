@@ -9,7 +9,7 @@ from bot.domain import PortfolioRow, ProjectRef, ProjectStatus, Rag, ScoreBand, 
 from bot.errors import UserError
 from handlers.blocks.items import score_badge
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.text import Viewer, clip, escape, mention, plural, rag_label, when
+from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, plural, rag_label, when
 
 PORTFOLIO_MAX = 40
 PORTFOLIO_TEXT_MAX = 11_000  # Slack refuses a message whose blocks hold over 12,000 characters
@@ -65,7 +65,7 @@ def render_status(status: ProjectStatus, viewer: Viewer) -> Reply:
 
 
 def _entry_line(entry: StatusEntry, viewer: Viewer) -> str:
-    reason = f" — {escape(clip(entry.reason, 500))}" if entry.reason else ""
+    reason = f" — {escape_clip(entry.reason, 500)}" if entry.reason else ""
     return f"{rag_label(entry.rag)}{reason} ({mention(entry.author_id)}, {when(entry.at, viewer)})"
 
 
@@ -120,7 +120,7 @@ def _portfolio_line(row: PortfolioRow) -> str:
     shown_trend = f" {TREND[trend]} _{trend}_" if trend else ""
     overdue = f":warning: {row.overdue_actions} overdue" if row.overdue_actions else "0 overdue"
     reason = (
-        f"\n_{escape(clip(row.status.reason, 200))}_" if row.status and row.status.reason else ""
+        f"\n_{escape_clip(row.status.reason, 200)}_" if row.status and row.status.reason else ""
     )
     return (
         f"{status}{shown_trend} *{escape(row.project.name)}* <#{row.project.channel_id}> · "

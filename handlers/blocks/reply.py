@@ -8,11 +8,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from handlers.blocks.serialize import block_dicts
+from handlers.blocks.limits import CONTEXT_TEXT_MAX, TEXT_MAX, fit_fallback, fit_message
 from handlers.blocks.text import clip
-
-SECTION_MAX = 3000
-CONTEXT_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -20,6 +17,9 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     in_channel: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", fit_fallback(self.text))
 
     def payload(self) -> dict[str, Any]:
         """The body of a slash-command response (Slack's `response_type`, `text`, `blocks`)."""
@@ -33,18 +33,17 @@ class Reply:
 
 
 def section(markdown: str, block_id: str | None = None) -> Block:
-    return SectionBlock(
-        text=MarkdownTextObject(text=_fit(markdown, SECTION_MAX)), block_id=block_id
+    """A section of escaped mrkdwn, cut (never inside an entity or a `<…>`) to Slack's limit."""
+    return SectionBlock(text=MarkdownTextObject(text=clip(markdown, TEXT_MAX)), block_id=block_id)
+
+
+def context(markdown: str, block_id: str | None = None) -> Block:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=clip(markdown, CONTEXT_TEXT_MAX))], block_id=block_id
     )
 
 
-def context(markdown: str) -> Block:
-    return ContextBlock(elements=[MarkdownTextObject(text=_fit(markdown, CONTEXT_MAX))])
-
-
-def as_dicts(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
-    return block_dicts(blocks)
-
-
-def _fit(text: str, limit: int) -> str:
-    return clip(text, limit)
+def as_dicts(blocks: Sequence[Block | dict[str, Any]], more: str = "") -> list[dict[str, Any]]:
+    """A message's blocks as dicts, fitted to Slack's limits (`more`: where the rest is, said
+    under an "…and N more" line if anything had to be cut; see handlers.blocks.limits)."""
+    return fit_message(blocks, more)

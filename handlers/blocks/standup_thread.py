@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.dates import format_day
 from bot.errors import ParseError
+from handlers.blocks.limits import fit_view
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import clip, escape, escape_clip, mention, prefilled_refs, typed_text
 from handlers.ids import STANDUP_LOG_BLOCKER, STANDUP_VIEW
@@ -187,7 +188,7 @@ def answer_modal(
         title=clip(f"Standup · {format_day(day)}", 24),
         submit="Post",
         close="Cancel",
-        blocks=blocks,
+        blocks=fit_view(blocks),
         private_metadata=metadata,
     )
     return view.to_dict()

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -99,8 +99,11 @@ def known_keys(session: Session, keys: Collection[str]) -> set[str]:
     return set(session.scalars(select(Delivery.key).where(Delivery.key.in_(keys))))
 
 
+HELD = ("claimed", "sending")  # a worker holds the row: not yet tried, or an attempt under way
+
+
 def claim_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert deliveries as `sending`: key → row id for the keys this call won (a key already
+    """Insert deliveries as `claimed`: key → row id for the keys this call won (a key already
     in the ledger, or inserted by another worker at the same moment, is not won)."""
     if not rows:
         return {}
@@ -109,35 +112,90 @@ def claim_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int
     return {row.key: row.id for row in won}
 
 
-def claim_retries(session: Session, now: datetime, worker: str) -> Sequence[Delivery]:
-    """Take failed deliveries whose next attempt is due; only one worker gets each."""
-    due = select(Delivery.id).where(Delivery.status == "failed", Delivery.next_attempt_at <= now)
+def claim_retries(
+    session: Session, now: datetime, at: datetime, owner: str, limit: int
+) -> Sequence[Delivery]:
+    """Take up to `limit` failed deliveries whose next attempt is due; one owner gets each."""
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == "failed", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
     stmt = (
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == "failed")
-        .values(status="sending", claimed_by=worker, claimed_at=now)
+        .values(status="claimed", claimed_by=owner, claimed_at=at)
         .returning(Delivery)
     )
     return session.scalars(stmt).all()
 
 
 def claim_stale(
-    session: Session, before: datetime, now: datetime, worker: str
+    session: Session, before: datetime, at: datetime, owner: str, limit: int
 ) -> Sequence[Delivery]:
-    """Take deliveries left `sending` by a worker that stopped mid-send, to settle them."""
+    """Take up to `limit` deliveries whose holder stopped renewing its claim before `before`
+    (a worker that stopped): `claimed` ones were never tried, `sending` ones may have been
+    posted and are looked for first."""
+    stale = (
+        select(Delivery.id)
+        .where(Delivery.status.in_(HELD), Delivery.claimed_at < before)
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
     stmt = (
         update(Delivery)
-        .where(Delivery.status == "sending", Delivery.claimed_at < before)
-        .values(claimed_by=worker, claimed_at=now)
+        .where(
+            Delivery.id.in_(stale.scalar_subquery()),
+            Delivery.status.in_(HELD),
+            Delivery.claimed_at < before,
+        )
+        .values(claimed_by=owner, claimed_at=at)
         .returning(Delivery)
     )
     return session.scalars(stmt).all()
 
 
-def record_outcomes(session: Session, outcomes: Sequence[dict[str, Any]]) -> None:
-    """Many deliveries' outcomes (by primary key `id`) in one executemany UPDATE."""
-    if outcomes:
-        session.execute(update(Delivery), list(outcomes))
+# A send's own writes, once or twice a message: prebuilt Core statements on the table (no ORM
+# bulk-update path, compiled once), parameters bound per call.
+_DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
+_HOLDER = (
+    _DELIVERIES.c.id == bindparam("row_id"),
+    _DELIVERIES.c.claimed_by == bindparam("owner"),
+    _DELIVERIES.c.status.in_(HELD),
+)
+_FENCE = update(_DELIVERIES).where(*_HOLDER).values(status="sending", claimed_at=bindparam("at"))
+_OUTCOMES: dict[tuple[str, ...], Any] = {}
+
+
+def fence(session: Session, row_id: int, owner: str, at: datetime) -> bool:
+    """Just before an attempt: mark the row `sending` if `owner` still holds it."""
+    found = session.execute(_FENCE, {"row_id": row_id, "owner": owner, "at": at})
+    return bool(found.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def renew(session: Session, ids: Collection[int], owner: str, at: datetime) -> set[int]:
+    """Renew `owner`'s claims on `ids`; the ids it still holds."""
+    if not ids:
+        return set()
+    stmt = (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == owner, Delivery.status.in_(HELD))
+        .values(claimed_at=at)
+        .returning(Delivery.id)
+    )
+    return set(session.scalars(stmt))
+
+
+def record_outcome(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:
+    """A held delivery's outcome, if `owner` still holds it (else its new holder settles it)."""
+    names = tuple(sorted(values))
+    stmt = _OUTCOMES.get(names)
+    if stmt is None:
+        columns: dict[str, Any] = {name: bindparam(f"v_{name}") for name in names}
+        stmt = _OUTCOMES.setdefault(names, update(_DELIVERIES).where(*_HOLDER).values(columns))
+    params = {"row_id": row_id, "owner": owner} | {f"v_{k}": v for k, v in values.items()}
+    return bool(session.execute(stmt, params).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mark(session: Session, name: str) -> datetime | None:

@@ -26,6 +26,7 @@ from tests.support.slack_specs import (
     validate_blocks,
     validate_message_payload,
 )
+from tests.support.surface_limits import text_objects
 
 CAROL = "U0CAROL"
 REAL_PEOPLE = (BOB, CAROL)  # mentioned for real (Slack turns `@bob` into `<@U0BOB|bob>`)
@@ -99,17 +100,6 @@ def shown_strings(node: Any, key: str = "") -> Iterator[str]:
             yield from shown_strings(item, key)
     elif isinstance(node, str):
         yield node
-
-
-def text_objects(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            yield node["text"]
-        for value in node.values():
-            yield from text_objects(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from text_objects(item)
 
 
 def assert_harmless(what: str, node: Any) -> None:

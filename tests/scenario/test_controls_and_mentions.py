@@ -18,7 +18,7 @@ from tests.scenario.conftest import SlackSide, count, stored
 from tests.support.http import HttpAnswer
 from tests.support.signing import event_body, interaction_body, sign
 from tests.support.slack_api import FakeSlackWebAPI
-from tests.support.slack_specs import specs_available, validate_blocks
+from tests.support.slack_specs import message_text_chars, specs_available, validate_blocks
 
 BOT = "U0PMOBOT"
 EPHEMERAL_LIST = "list:open::apollo:1"
@@ -286,3 +286,35 @@ def test_a_profile_change_refreshes_the_cached_zone(
     assert answer.status == 200
     zones = {p.user_id: p.timezone for p in stored(sqlite_engine, UserProfile)}
     assert zones[ALICE] == "Asia/Tokyo"
+
+
+def test_thirty_presses_on_a_big_message_keep_one_note_within_the_limits(
+    apollo: SlackSide, fake: FakeSlackWebAPI
+) -> None:
+    """Each press redraws the message with its note in place of the last (it was one more
+    block every press: 23 Snoozes took a 28-block reminder to 51, which Slack refuses)."""
+    for n in range(13):
+        apollo.reply("/action", f"add {('R&D <draft> ' * 30)[:290]} {n} due friday")
+    listing = apollo.reply("/action", "list")["blocks"]
+    as_posted = (
+        json.dumps(listing).replace(f" {EPHEMERAL_LIST}", "").replace(f"|{EPHEMERAL_LIST}", "")
+    )
+    blocks: list[dict[str, Any]] = json.loads(as_posted)  # buttons without the list's origin,
+    message = {"type": "message", "ts": "1700000000.000100", "text": "Actions", "blocks": blocks}
+    for press_number in range(30):
+        controls = [b for b in blocks if b["type"] == "actions"]
+        button = next(
+            e for e in controls[press_number % len(controls)]["elements"]
+            if e["action_id"] == ids.SNOOZE_DAY
+        )  # fmt: skip
+        press(apollo, fake, ids.SNOOZE_DAY, button["value"], message=message)
+        update = fake.calls_to("chat.update")[-1]
+        sent = update.params["blocks"]
+        blocks = json.loads(sent) if isinstance(sent, str) else sent
+        message["blocks"] = blocks  # as a reminder's: what Slack sends back with the next press
+
+        assert len(blocks) <= 50, press_number
+        assert message_text_chars(blocks) <= 12_000, press_number
+    notes = [b for b in blocks if b.get("block_id") == ids.NOTE_BLOCK]
+    assert len(notes) == 1
+    assert len(blocks) == len(listing) + 1

@@ -26,6 +26,7 @@ class RecordingGateway:
     # conversations.info: the channels that are private; every other one is public.
     private: set[str] = field(default_factory=set)
     privacy_asked: list[str] = field(default_factory=list)
+    history_reads: list[tuple[str, str | None]] = field(default_factory=list)  # sent_since's
 
     def user_info(self, user_id: str) -> SlackUser | None:
         self.lookups.append(user_id)
@@ -122,11 +123,31 @@ class RecordingGateway:
             return None
         return channel in self.private
 
-    def find_sent(self, channel: str, key: str, since: datetime) -> SendResult | None:
+    def send_file(
+        self, channel: str, filename: str, content: bytes, title: str, thread_ts: str | None
+    ) -> SendResult:
+        """Scheduled uploads (a digest's charts); `refusals` answer them too."""
+        if self.down or self.refusals:
+            error = self.refusals.pop(0) if self.refusals else "ratelimited"
+            self.refused.append((filename, error))
+            return SendResult(ok=False, error=error)
+        shared = self.upload_file(channel, filename, content, title, title, thread_ts)
+        return SendResult(ok=shared, channel=channel)
+
+    def sent_since(
+        self, channel: str, since: datetime, thread_ts: str | None = None
+    ) -> dict[str, SendResult]:
+        self.history_reads.append((channel, thread_ts))
+        if self.down:
+            raise LookupError("Slack is down")
+        found: dict[str, SendResult] = {}
         for post in self.posts:
-            if post.get("key") == key:
-                return SendResult(ok=True, channel=f"D{channel}", ts="found")
-        return None
+            if post.get("channel") != channel or post.get("thread_ts") != thread_ts:
+                continue
+            marker = post.get("key") or (f"file:{post['filename']}" if "filename" in post else None)
+            if marker:
+                found[marker] = SendResult(ok=True, channel=f"D{channel}", ts="found")
+        return found
 
     def sent_keys(self) -> list[str]:
         return [post["key"] for post in self.posts if post["kind"] == "send"]

@@ -169,6 +169,11 @@ def _texts(node: Any) -> list[str]:
     return []
 
 
+def message_text_chars(blocks: Any) -> int:
+    """Characters of text in a message's blocks as Slack counts them toward its 12,000."""
+    return sum(len(t) for t in _texts(blocks))
+
+
 def _block_problems(blocks: Any, surface: str) -> list[str]:
     if surface not in SURFACE_MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}; use one of {sorted(SURFACE_MAX_BLOCKS)}")
@@ -193,7 +198,7 @@ def _block_problems(blocks: Any, surface: str) -> list[str]:
             problems.append(f"{where}: header text is {len(text)} chars (max {MAX_HEADER_TEXT})")
         if kind == "section" and isinstance(text, str) and len(text) > MAX_SECTION_TEXT:
             problems.append(f"{where}: section text is {len(text)} chars (max {MAX_SECTION_TEXT})")
-    total = sum(len(t) for t in _texts(blocks))
+    total = message_text_chars(blocks)
     if surface == "message" and total > MAX_MESSAGE_TEXT:
         problems.append(f"message blocks hold {total} chars of text (max {MAX_MESSAGE_TEXT})")
     return problems
