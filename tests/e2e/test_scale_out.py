@@ -4,24 +4,20 @@ exactly once, and the ledger holds them all."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from bot.clock import FixedClock
 from bot.domain import Actor, Kind
 from bot.services import items, projects
-from storage.models import Delivery
 from tests.conftest import START, make_deps
 from tests.e2e.conftest import bot_env, free_port
 from tests.support.fakes import RecordingGateway
+from tests.support.fleet import Fleet, assert_exactly_once, ledger
 from tests.support.slack_api import FakeSlackWebAPI
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -43,53 +39,31 @@ def seed(engine: Engine) -> None:
             items.add_item(deps, lead, Kind.ACTION, values | {"due": date(2026, 11, 16)}, None)
 
 
-def sent_keys(fake: FakeSlackWebAPI) -> Counter[str]:
-    keys: Counter[str] = Counter()
-    for call in fake.calls_to("chat.postMessage"):
-        metadata = call.params.get("metadata")
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata)
-        if metadata:
-            keys[metadata["event_payload"]["key"]] += 1
-    return keys
-
-
 def test_three_workers_send_every_delivery_exactly_once(
     postgres_engine: Engine, fake: FakeSlackWebAPI, tmp_path: Path
 ) -> None:
     seed(postgres_engine)
     url = postgres_engine.url.render_as_string(hide_password=False)
-    env = bot_env(url, fake, free_port())
+    fleet = Fleet(bot_env(url, fake, free_port()), tmp_path)
+    try:
+        workers = fleet.passes(datetime.fromisoformat(MONDAY), WORKERS)
+    finally:
+        fleet.close()
 
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "tick", "--at", MONDAY],
-            env=env,
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(WORKERS)
-    ]
-    outputs = [worker.communicate(timeout=180) for worker in workers]
-
-    for worker, (_, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err
-        assert "Traceback" not in err
-    summaries = [out.strip().splitlines()[-1] for out, _ in outputs]
+    summaries = [summary(worker.log()) for worker in workers]
     sent_by_worker = [int(s.split("sent ", 1)[1].split(",")[0]) for s in summaries]
-    keys = sent_keys(fake)
+    keys = set(fake.posted_keys())
     reminders = {k for k in keys if k.startswith("reminder:")}
     escalations = {k for k in keys if k.startswith("escalation:")}
     assert (len(reminders), len(escalations)) == (PEOPLE, 1)  # the late 100 in one message
-    assert set(keys.values()) == {1}, [k for k, n in keys.items() if n > 1]
+    assert_exactly_once(fake, postgres_engine, sorted(keys))
+    assert set(ledger(postgres_engine)) == keys  # nothing claimed and left unsent
     # Every worker saw all 301 due and raced for them; each was sent by exactly one.
     assert all(s.startswith(f"due {PEOPLE + 1}, ") for s in summaries), summaries
     assert sum(sent_by_worker) == PEOPLE + 1, summaries
-    with postgres_engine.connect() as conn:
-        ledger = dict(conn.execute(select(Delivery.key, Delivery.status)).all())
-    assert set(ledger) == set(keys)
-    assert set(ledger.values()) == {"sent"}
     fake.assert_no_violations()
+
+
+def summary(log: str) -> str:
+    """The pass's last line on stdout (`due N, sent N, …`), among its log lines."""
+    return [line for line in log.splitlines() if line.startswith("due ")][-1]

@@ -6,14 +6,16 @@ import contextlib
 import functools
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,16 +34,23 @@ TZ_REFERENCE = datetime(2024, 1, 15, 12, tzinfo=UTC)  # users.info tz_offset/tz_
 AUTH_TEST = {"url": "https://acme.slack.com/", "team": "Acme", "user": "pmobot", "user_id": "UBOT"}
 TOKEN_LIFETIME = 43_200  # seconds: a rotating token lasts 12 hours
 CHANNEL = {"is_channel": True, "is_private": False, "is_archived": False, "is_member": True}
+HISTORY_PAGE = 100  # conversations.history / .replies: Slack's default `limit`
+HISTORY_PAGE_MAX = 999  # and the most it answers in one page
+RESET: Reply = (0, {}, {})  # not an answer: the connection is dropped without one
+AfterPost = Literal["500", "reset"]
 
 
 @dataclass(frozen=True)
 class Call:
-    """One Web API request: method, decoded params, lower-cased headers, whether it was failed."""
+    """One Web API request: method, decoded params, lower-cased headers, whether it was answered
+    with a failure (`failed`: a fault was injected, even one that let the call take effect),
+    and when it arrived (`at`, time.monotonic())."""
 
     method: str
     params: Json
     headers: dict[str, str]
     failed: bool = False
+    at: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -60,23 +69,33 @@ class _Fault:
     error: str | None
     channel: str | None = None  # only calls with this `channel` param, else any
     stall: float = 0.0  # answer normally (the call takes effect) but only after this long
+    after: AfterPost | None = None  # the call takes effect, then HTTP 500 or a dropped socket
+    key: str | None = None  # only the send carrying this delivery key in its metadata
 
     def applies(self, params: Json) -> bool:
-        return self.channel is None or self.channel == params.get("channel")
+        if self.channel is not None and self.channel != params.get("channel"):
+            return False
+        return self.key is None or self.key == _key_of(_decoded(params.get("metadata") or {}))
 
 
 class FakeSlackWebAPI:
     """`with FakeSlackWebAPI() as fake:` (or start()/stop()); point WebClient at fake.base_url."""
 
-    def __init__(self, team_id: str = "T0001") -> None:
+    def __init__(
+        self, team_id: str = "T0001", *, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.team_id = team_id
+        self._clock = clock
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.responses: list[ResponsePost] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> bytes sent to the upload_url
         self.history: dict[str, list[Json]] = defaultdict(list)  # channel -> posted messages
+        self._posted_at: dict[str, list[float]] = defaultdict(list)  # channel -> arrival times
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
+        self._last_micros = 0
+        self._upload_faults: deque[int] = deque()  # HTTP statuses for the next upload POSTs
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
@@ -146,6 +165,10 @@ class FakeSlackWebAPI:
         """Answer method with this JSON, or with response(call), instead of the canned reply."""
         self._responders[method] = response
 
+    def clear_response(self, method: str) -> None:
+        """Back to the canned reply for method."""
+        self._responders.pop(method, None)
+
     def fail_next(
         self,
         method: str,
@@ -173,20 +196,55 @@ class FakeSlackWebAPI:
             fault = _Fault(200, 0, None, channel, seconds)
             self._faults[method].extend(fault for _ in range(n))
 
+    def fail_after_post(
+        self,
+        method: str,
+        n: int = 1,
+        *,
+        mode: AfterPost = "500",
+        channel: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        """The next n calls of method (to `channel`, and with the delivery `key` in their
+        metadata, if given) take effect (a message is posted, with its metadata) and then
+        fail: HTTP 500 (`mode="500"`), or the connection is dropped without an answer
+        (`mode="reset"`), as when Slack or the network breaks after the work is done. The
+        caller cannot tell whether it happened."""
+        with self._lock:
+            fault = _Fault(500, 0, None, channel, after=mode, key=key)
+            self._faults[method].extend(fault for _ in range(n))
+
+    def fail_uploads(self, n: int = 1, *, status: int = 500) -> None:
+        """The next n file uploads (the POST to an upload_url) are answered with `status`."""
+        with self._lock:
+            self._upload_faults.extend(status for _ in range(n))
+
+    def set_clock(self, clock: Callable[[], datetime] | None) -> None:
+        """What Slack's clock reads: message ts follow it from now on (never going back) and
+        conversations.history honours `oldest`/`latest`. Without one (the default) ts are a
+        serial count from 1700000000 that is no clock's, and `oldest`/`latest` are ignored."""
+        with self._lock:
+            self._clock = clock
+
     def clear_faults(self, method: str | None = None) -> None:
         """Forget the faults not yet used (of one method, or all): Slack is well again."""
         with self._lock:
             for name in [method] if method else list(self._faults):
                 self._faults[name].clear()
+            if method is None:
+                self._upload_faults.clear()
+
+    def messages(self) -> list[Json]:
+        """Every message posted, in every channel (thread replies and file shares too), in ts
+        order, with its metadata."""
+        with self._lock:
+            posts = [m for posts in self.history.values() for m in posts]
+        return sorted(posts, key=lambda m: float(m["ts"]))
 
     def posted_keys(self) -> list[str]:
         """The delivery keys (message metadata) of every message that was posted, in order."""
-        with self._lock:
-            messages = sorted(
-                (m for posts in self.history.values() for m in posts), key=lambda m: m["ts"]
-            )
-        payloads = [(m.get("metadata") or {}).get("event_payload") or {} for m in messages]
-        return [str(p["key"]) for p in payloads if "key" in p]
+        keys = [_key_of(m.get("metadata") or {}) for m in self.messages()]
+        return [key for key in keys if key is not None]
 
     def add_install(
         self,
@@ -227,6 +285,13 @@ class FakeSlackWebAPI:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
+    def post_times(self) -> dict[str, list[float]]:
+        """Channel (a user id for a DM) → when each request that put a message there arrived
+        (time.monotonic(), in order): posts and file shares, failed answers included if the
+        message was posted all the same."""
+        with self._lock:
+            return {channel: sorted(times) for channel, times in self._posted_at.items()}
+
     def assert_no_violations(self) -> None:
         with self._lock:
             problems = list(self.violations)
@@ -248,15 +313,23 @@ class FakeSlackWebAPI:
             elif kind == "response":
                 reply = self._response(name, headers, body)
             elif kind == "upload":
-                with self._lock:
-                    self.uploads[name] = body
-                reply = 200, {}, {"ok": True}
+                reply = self._upload(name, body)
         except Exception as exc:  # record it; an exception here would only reach stderr
             with self._lock:
                 self.violations.append(f"fake Slack crashed on {request.path}: {exc!r}")
             reply = 500, {}, {"ok": False, "error": "fake_crashed"}
+        if reply is RESET:
+            _drop(request)
+            return
         with contextlib.suppress(OSError):  # the client gave up on a stalled answer: fine
             send_json(request, *reply)
+
+    def _upload(self, file_id: str, body: bytes) -> Reply:
+        with self._lock:
+            status = self._upload_faults.popleft() if self._upload_faults else 200
+            if status == 200:
+                self.uploads[file_id] = body
+        return status, {}, {"ok": status == 200}
 
     def _api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
         params: Json = dict(parse_qsl(query, keep_blank_values=True))
@@ -274,18 +347,23 @@ class FakeSlackWebAPI:
         authed |= method == "oauth.v2.access"  # the app's client id and secret: checked above
         if not authed:
             problems.append(f"{method}: no token (expected an 'Authorization: Bearer …' header)")
+        arrived = time.monotonic()
         with self._lock:
             fault = next((f for f in self._faults[method] if f.applies(params)), None)
             if fault is not None:
                 self._faults[method].remove(fault)
             stalled = fault is not None and fault.stall > 0
-            call = Call(method, params, headers, failed=fault is not None and not stalled)
+            failed = fault is not None and not stalled
+            call = Call(method, params, headers, failed=failed, at=arrived)
             self.calls.append(call)
             self.violations.extend(problems)
         if fault is not None and stalled:
             answer = self._answer(call, authed)
             time.sleep(fault.stall)
             return answer
+        if fault is not None and fault.after is not None:
+            self._answer(call, authed)  # it happened; the caller is not told so
+            return RESET if fault.after == "reset" else (500, {}, {"ok": False})
         if fault is not None and fault.error is not None:
             return 200, {}, {"ok": False, "error": fault.error}
         if fault is not None:
@@ -322,8 +400,46 @@ class FakeSlackWebAPI:
         return 200, {}, {"ok": True}
 
     def _next_ts(self) -> str:
-        micros = 100 * next(self._serial)
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        with self._lock:
+            if self._clock is None:
+                micros = 1_700_000_000_000_000 + 100 * next(self._serial)
+            else:
+                now = self._clock() - datetime(1970, 1, 1, tzinfo=UTC)
+                micros = max(now // timedelta(microseconds=1), self._last_micros + 1)
+            self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _post(self, call: Call, channel: str, message: Json) -> Json:
+        """Put `message` in `channel`'s history, stamped with a new ts; the stored message."""
+        posted = message | {"ts": self._next_ts()}
+        with self._lock:
+            self.history[channel].append(posted)
+            self._posted_at[channel].append(call.at)
+        return posted
+
+    def _read(self, p: Json, messages: list[Json], *, newest_first: bool) -> Json:
+        """A page of conversations.history / .replies: `oldest`/`latest` (exclusive unless
+        `inclusive`; only with a clock, see set_clock), `limit`, `cursor`; the metadata only
+        with `include_all_metadata`, as Slack answers."""
+        if self._clock is not None:
+            inclusive = _true(p.get("inclusive"))
+            oldest, latest = float(p.get("oldest") or 0), float(p.get("latest") or "inf")
+            messages = [
+                m
+                for m in messages
+                if (oldest <= float(m["ts"]) if inclusive else oldest < float(m["ts"]))
+                and (float(m["ts"]) <= latest if inclusive else float(m["ts"]) < latest)
+            ]
+        if newest_first:
+            messages = messages[::-1]
+        start = int(str(p.get("cursor") or "0").removeprefix("page:"))
+        limit = min(int(p.get("limit") or HISTORY_PAGE), HISTORY_PAGE_MAX)
+        page = messages[start : start + limit]
+        if not _true(p.get("include_all_metadata")):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        cursor = f"page:{start + limit}" if more else ""
+        return {"messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
 
     def _canned(self, call: Call) -> Json:
         p = call.params
@@ -340,19 +456,23 @@ class FakeSlackWebAPI:
             case "users.info":
                 return {"user": self._user(str(p.get("user")))}
             case "chat.postMessage":
-                ts = self._next_ts()
-                posted = message | {"ts": ts}
-                if "metadata" in p:
-                    posted["metadata"] = _decoded(p["metadata"])
-                with self._lock:
-                    self.history[str(p.get("channel"))].append(posted)
+                extra = {"metadata": _decoded(p["metadata"])} if "metadata" in p else {}
+                posted = self._post(call, str(p.get("channel")), message | extra)
+                ts = posted["ts"]
                 return {"channel": p.get("channel"), "ts": ts, "message": message | {"ts": ts}}
             case "conversations.open":  # a person's DM is kept under their user id here
                 return {"channel": {"id": str(p.get("users", "")).split(",")[0]}}
-            case "conversations.history":  # `oldest` is not applied: ts here are not the clock's
+            case "conversations.history":  # a channel's messages, not the replies in threads
                 with self._lock:
                     posts = list(self.history[str(p.get("channel"))])
-                return {"messages": posts[::-1], "has_more": False}
+                top = [m for m in posts if m.get("thread_ts", m["ts"]) == m["ts"]]
+                return self._read(p, top, newest_first=True)
+            case "conversations.replies":  # a thread: its parent, then its replies, oldest first
+                with self._lock:
+                    posts = list(self.history[str(p.get("channel"))])
+                ts = str(p.get("ts"))
+                thread = [m for m in posts if ts in (m["ts"], m.get("thread_ts"))]
+                return self._read(p, thread, newest_first=False)
             case "chat.postEphemeral":
                 return {"message_ts": self._next_ts()}
             case "chat.update":
@@ -369,8 +489,14 @@ class FakeSlackWebAPI:
             case "files.getUploadURLExternal":
                 file_id = f"F{next(self._serial):08d}"
                 return {"file_id": file_id, "upload_url": f"{self.root_url}/upload/{file_id}"}
-            case "files.completeUploadExternal":
-                return {"files": _decoded(p.get("files", []))}
+            case "files.completeUploadExternal":  # a file share: a message in the channel
+                files = _decoded(p.get("files", []))
+                if p.get("channel_id"):
+                    share: Json = {"type": "message", "subtype": "file_share", "files": files}
+                    if p.get("thread_ts"):
+                        share["thread_ts"] = p["thread_ts"]
+                    self._post(call, str(p["channel_id"]), share)
+                return {"files": files}
         return {}
 
     def _oauth_access(self, params: Json) -> Json:
@@ -449,14 +575,35 @@ def _oauth_problems(params: Json, headers: dict[str, str], problems: list[str]) 
     return problems
 
 
+def _drop(request: BaseHTTPRequestHandler) -> None:
+    """Close the request's connection without an answer: nothing is written, and the close is
+    an abort (SO_LINGER 0: a reset), as when a proxy or Slack's edge drops it."""
+    request.close_connection = True
+    with contextlib.suppress(OSError):
+        request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _key_of(metadata: Json) -> str | None:
+    """The delivery key a scheduled send carries in its message metadata."""
+    key = (metadata.get("event_payload") or {}).get("key")
+    return None if key is None else str(key)
+
+
+def _true(value: Any) -> bool:
+    """A boolean Web API argument as slack_sdk sends it (1/0), or as JSON or text."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
 def _decoded(value: Any) -> Any:
     """Form-encoded calls carry blocks, views and files as JSON strings."""
     return json.loads(value) if isinstance(value, str) else value
 
 
-def serve_fake_slack(*, team_id: str = "T0001", check: bool = True) -> Iterator[FakeSlackWebAPI]:
+def serve_fake_slack(
+    *, team_id: str = "T0001", check: bool = True, clock: Callable[[], datetime] | None = None
+) -> Iterator[FakeSlackWebAPI]:
     """For fixtures: `yield from serve_fake_slack()`; with check, teardown fails on violations."""
-    with FakeSlackWebAPI(team_id=team_id) as fake:
+    with FakeSlackWebAPI(team_id=team_id, clock=clock) as fake:
         yield fake
     if check:
         fake.assert_no_violations()

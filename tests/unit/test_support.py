@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
@@ -343,3 +344,81 @@ def test_bolt_accepts_a_signed_slash_command(fake: FakeSlackWebAPI) -> None:
     assert response.status == 200
     assert forged.status == 401
     assert [r.payload["text"] for r in fake.responses] == ["got status"]
+
+
+# -- the fake's faults after a post, its history and clock -----------------------------------
+
+DELIVERY = {"event_type": "pmo_delivery", "event_payload": {"key": "reminder:T1:U1:2026-11-23"}}
+
+
+@pytest.mark.parametrize("mode", ["500", "reset"])
+def test_a_post_failing_after_it_took_effect_is_in_the_history(
+    fake: FakeSlackWebAPI, mode: str
+) -> None:
+    fake.fail_after_post("chat.postMessage", mode=mode, channel="C1")  # type: ignore[arg-type]
+    client = client_for(fake, retry_handlers=[])  # slack_sdk's default retries a reset
+
+    with pytest.raises((SlackApiError, OSError)):
+        client.chat_postMessage(channel="C1", text="hi", metadata=DELIVERY)
+    client.chat_postMessage(channel="C2", text="other")
+
+    assert fake.posted_keys() == ["reminder:T1:U1:2026-11-23"]
+    assert [call.failed for call in fake.calls_to("chat.postMessage")] == [True, False]
+    assert set(fake.post_times()) == {"C1", "C2"}
+
+
+def test_history_shows_metadata_only_when_asked_and_leaves_replies_to_their_thread(
+    fake: FakeSlackWebAPI,
+) -> None:
+    client = client_for(fake)
+    parent = client.chat_postMessage(channel="C1", text="parent", metadata=DELIVERY)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=parent, metadata=DELIVERY)
+
+    plain = client.conversations_history(channel="C1")["messages"]
+    full = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    thread = client.conversations_replies(channel="C1", ts=parent, include_all_metadata=True)
+
+    assert [m["text"] for m in plain] == ["parent"]
+    assert "metadata" not in plain[0]
+    assert full[0]["metadata"] == DELIVERY
+    assert [m["text"] for m in thread["messages"]] == ["parent", "reply"]
+
+
+def test_history_pages_with_a_cursor_and_honours_oldest_on_a_clock(
+    fake: FakeSlackWebAPI,
+) -> None:
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    moments = iter([start, start, start + timedelta(minutes=5), start + timedelta(minutes=9)])
+    fake.set_clock(lambda: next(moments))
+    client = client_for(fake)
+    stamps = [client.chat_postMessage(channel="C1", text=str(n))["ts"] for n in range(4)]
+
+    assert stamps[0] == f"{start.timestamp():.6f}"
+    assert stamps[1] > stamps[0]  # the same moment: still a later ts
+    since = f"{(start + timedelta(minutes=1)).timestamp():.6f}"
+    assert [
+        m["text"] for m in client.conversations_history(channel="C1", oldest=since)["messages"]
+    ] == ["3", "2"]
+    first = client.conversations_history(channel="C1", limit=3)
+    rest = client.conversations_history(
+        channel="C1", limit=3, cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in first["messages"]] == ["3", "2", "1"]
+    assert (first["has_more"], rest["has_more"]) == (True, False)
+    assert [m["text"] for m in rest["messages"]] == ["0"]
+
+
+def test_uploads_fail_when_told_and_shares_are_messages_in_the_thread(
+    fake: FakeSlackWebAPI,
+) -> None:
+    client = client_for(fake)
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    fake.fail_uploads(1)
+
+    with pytest.raises((SlackClientError, OSError)):
+        client.files_upload_v2(channel="C1", content=b"png", filename="a.png", thread_ts=parent)
+    client.files_upload_v2(channel="C1", content=b"png", filename="a.png", thread_ts=parent)
+
+    assert len(fake.uploads) == 1
+    thread = client.conversations_replies(channel="C1", ts=parent)["messages"]
+    assert [m.get("subtype") for m in thread] == [None, "file_share"]
