@@ -7,7 +7,8 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, TypeVar
@@ -40,6 +41,19 @@ class Pacing:
         """Measured from the answer, so two posts never reach Slack less than a second apart
         whatever the first one's round trip took."""
         self._channel_next[conversation] = self.clock.monotonic() + CHANNEL_GAP
+
+    @contextmanager
+    def turn(self, conversation: Conversation) -> Iterator[None]:
+        """One post made in its turn, by code that posts one after another (no lanes)."""
+        ready = max(self.team_ready(conversation[0]), self.channel_ready(conversation))
+        wait = ready - self.clock.monotonic()
+        if wait > 0:
+            self.clock.sleep(wait)
+        self.started(conversation)
+        try:
+            yield
+        finally:
+            self.finished(conversation)
 
 
 class Lanes(Generic[Job]):

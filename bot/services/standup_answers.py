@@ -26,6 +26,7 @@ from bot.dates import format_day
 from bot.deps import Deps
 from bot.domain import STANDUP_QUESTIONS_MAX, ProjectRef, StandupConfig, blocker_answer
 from bot.errors import Conflict, NotFound, UserError
+from bot.services.pacing import Pacing
 from bot.services.scope import project_ref
 from bot.services.standup_rows import to_config
 from bot.services.submissions import ViewKey, first_submission
@@ -413,7 +414,8 @@ def post_pending(
             .execution_options(synchronize_session=False)
         )
         pending = _load(session, ids)
-    parents = _ensure_parents(deps, pending, render)
+    pacing = Pacing(deps.clock, deps.settings.send_rate)  # a second a channel, as Slack asks
+    parents = _ensure_parents(deps, pending, render, pacing)
     posted: dict[int, str] = {}
     try:
         for post in pending:
@@ -421,7 +423,8 @@ def post_pending(
             if parent is None:
                 continue
             text, blocks = _draw_answer(render, post)
-            ts = _post(deps, post.config.team_id, post.config.channel_id, text, blocks, parent)
+            config = post.config
+            ts = _post(deps, config.team_id, config.channel_id, text, blocks, parent, pacing)
             if ts is not None:
                 posted[post.id] = ts
     finally:
@@ -590,7 +593,7 @@ def _load(session: Session, ids: Iterable[int]) -> list[_Post]:
 
 
 def _ensure_parents(
-    deps: Deps, posts: Sequence[_Post], render: ThreadRenderer
+    deps: Deps, posts: Sequence[_Post], render: ThreadRenderer, pacing: Pacing | None = None
 ) -> dict[ThreadKey, str]:
     """The parent ts of each post's thread, posting the parents nobody has claimed (or whose
     claim went stale); threads another creator is still posting are left out."""
@@ -651,7 +654,8 @@ def _ensure_parents(
     for key in sorted(won):
         post = wanted[key]
         text, blocks = render.parent(post.day, post.config.questions[:QUESTIONS_MAX])
-        created[key] = _post(deps, post.config.team_id, post.config.channel_id, text, blocks)
+        config = post.config
+        created[key] = _post(deps, config.team_id, config.channel_id, text, blocks, None, pacing)
     _record_parents(deps, created, now)
     return known | {key: ts for key, ts in created.items() if ts}
 
@@ -663,12 +667,17 @@ def _post(
     text: str,
     blocks: list[dict[str, Any]],
     thread_ts: str | None = None,
+    pacing: Pacing | None = None,
 ) -> str | None:
-    """Post as the standup's workspace (its own token in OAuth mode); None if it can't be."""
+    """Post as the standup's workspace (its own token in OAuth mode); None if it can't be.
+    With `pacing` (the worker's catching up), in the channel's turn."""
     slack = deps.slack_for(team_id)
     if slack is None:
         return None
-    return slack.post_message(channel, text, blocks, thread_ts=thread_ts)
+    if pacing is None:
+        return slack.post_message(channel, text, blocks, thread_ts=thread_ts)
+    with pacing.turn((team_id, channel)):
+        return slack.post_message(channel, text, blocks, thread_ts=thread_ts)
 
 
 def _uninstalled_workspaces() -> Select[int]:
