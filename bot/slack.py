@@ -513,23 +513,11 @@ class WebApiGateway:
             channel = self._conversation(channel, self.sending)
             for _ in range(HISTORY_PAGES_MAX):
                 oldest = f"{since.timestamp():.6f}"
-                if thread_ts:
-                    page = self.sending.conversations_replies(
-                        channel=channel,
-                        ts=thread_ts,
-                        oldest=oldest,
-                        include_all_metadata=True,
-                        limit=HISTORY_PAGE_SIZE,
-                        cursor=cursor,
-                    )
-                else:
-                    page = self.sending.conversations_history(
-                        channel=channel,
-                        oldest=oldest,
-                        include_all_metadata=True,
-                        limit=HISTORY_PAGE_SIZE,
-                        cursor=cursor,
-                    )
+                read: Callable[..., Any] = self.sending.conversations_history
+                where: dict[str, Any] = {"channel": channel, "oldest": oldest, "cursor": cursor}
+                if thread_ts:  # a thread's replies are not in the channel's history
+                    read, where = self.sending.conversations_replies, where | {"ts": thread_ts}
+                page = read(include_all_metadata=True, limit=HISTORY_PAGE_SIZE, **where)
                 for message in page.get("messages") or []:
                     for marker in _markers(message):
                         found[marker] = SendResult(ok=True, channel=channel, ts=message.get("ts"))
