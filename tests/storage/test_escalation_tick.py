@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.domain import Actor, Due, EscalationDue, Kind
 from bot.services import items, projects, settings
 from bot.services.tick import run_tick
+from handlers.blocks.escalation import LISTED_MAX
 from handlers.blocks.reminders import render_due
 from storage.models import Delivery, Project, Workspace
 from tests.conftest import ALICE, BOB, TEAM
@@ -100,7 +101,7 @@ def test_120_late_actions_give_one_post_a_day_each_action_listed_once(
     sent = [p for p in gateway.posts if p["kind"] == "send" and p["key"].startswith("escalation")]
     assert {p["channel"] for p in sent} == {"C0APOLLO"}
     assert all(len(p["blocks"]) <= 50 for p in sent)
-    assert "…and 25 more — `/action list overdue`" in str(sent[0]["blocks"])
+    assert f"…and {40 - LISTED_MAX} more — `/action list overdue`" in str(sent[0]["blocks"])
 
 
 def test_after_downtime_the_first_pass_raises_what_crossed_meanwhile_once(
