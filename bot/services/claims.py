@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,9 +34,13 @@ class Claims:
         self._held: set[int] = set()  # claimed, not yet tried
         self._renewed = deps.clock.monotonic()
         self._lock = threading.Lock()  # the held set, shared with the send threads
-        # The ledger writes of this pass's send threads queue here, not on the database's
-        # lock: SQLite's busy handler sleeps in steps of up to 100 ms between tries.
-        self._writing = threading.Lock()
+        # On SQLite the ledger writes of this pass's send threads queue here, not on the
+        # database's lock: its busy handler sleeps in steps of up to 100 ms between tries.
+        # PostgreSQL takes them side by side.
+        sqlite = deps.db.engine.dialect.name == "sqlite"
+        self._writing: AbstractContextManager[object] = (
+            threading.Lock() if sqlite else nullcontext()
+        )
 
     def at(self) -> datetime:
         """A claim's time: the clock's now (it runs on while a pass lasts)."""
@@ -99,6 +104,7 @@ class Claims:
         with self._lock:
             self._held.discard(row_id)
         with self._writing, self.deps.db.write() as session:
+            schedules.without_flush_wait(session)
             kept = schedules.record_outcome(session, row_id, self.owner, values)
         if not kept:
             log.warning("delivery %s was taken over before its outcome was recorded", row_id)

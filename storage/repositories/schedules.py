@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -185,6 +185,16 @@ def renew(session: Session, ids: Collection[int], owner: str, at: datetime) -> s
         .returning(Delivery.id)
     )
     return set(session.scalars(stmt))
+
+
+def without_flush_wait(session: Session) -> None:
+    """This transaction's commit returns before PostgreSQL has flushed it to disk (SQLite in
+    WAL mode with synchronous=NORMAL already does so). For an attempt's outcome only: if the
+    server itself crashed in the next moment and lost it, the row would still read `sending`
+    and be settled by looking for the message, never sent blind; the fence before it is kept
+    durable, as it decides who may send."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def record_outcome(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:
