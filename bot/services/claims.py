@@ -32,7 +32,7 @@ class Claims:
         self.owner = f"{worker}/{secrets.token_hex(4)}"  # this pass's fencing token
         self.window = timedelta(seconds=deps.settings.claim_stale_seconds)
         self._held: set[int] = set()  # claimed, not yet tried
-        self._renewed = deps.clock.monotonic()
+        self._renewed = (deps.clock.monotonic(), self.at())
         self._lock = threading.Lock()  # the held set, shared with the send threads
         # On SQLite the ledger writes of this pass's send threads queue here, not on the
         # database's lock: its busy handler sleeps in steps of up to 100 ms between tries.
@@ -79,10 +79,14 @@ class Claims:
         """Renew the claims not yet tried, a third of a window after the last renewal."""
         clock = self.deps.clock
         with self._lock:
-            if clock.monotonic() - self._renewed < self.window.total_seconds() * RENEW_EVERY:
+            # Whichever clock says more time passed: other workers judge staleness by their
+            # wall clocks, and a wall clock can be stepped back.
+            then, then_at = self._renewed
+            passed = max(clock.monotonic() - then, (self.at() - then_at).total_seconds())
+            if passed < self.window.total_seconds() * RENEW_EVERY:
                 return
             held = set(self._held)
-            self._renewed = clock.monotonic()
+            self._renewed = (clock.monotonic(), self.at())
         with self._writing, self.deps.db.write() as session:
             kept = schedules.renew(session, held, self.owner, self.at())
         with self._lock:
