@@ -1,26 +1,25 @@
 """Times a `/risk list` (the use-case and its rendering, in process) on registers of 100, 1,000
 and 5,000 risks.
 
-Run from the repository root: `python -m benchmarks.list_scale`. Each size is its own workspace
-in one database, timed in interleaved rounds so all see the same machine load. On SQLite (a
-temporary file) and, when PMO_TEST_DATABASE_URL is set, on that PostgreSQL database (wiped
-first). Exits 0 when, on each database, a list of 5,000 risks takes at most 1.5 times as long as
-one of 100 and costs as many SQL statements, else 1.
+Run from the repository root: `python -m benchmarks.list_scale [--pg URL]`. Each size is its own
+workspace in one database, timed in interleaved rounds so all see the same machine load. On
+SQLite (a temporary file) and, when --pg or PMO_TEST_DATABASE_URL names a server, PostgreSQL (a
+scratch database beside it, dropped afterwards). Exits 0 when, on each database, a list of 5,000
+risks takes at most 1.5 times as long as one of 100 and costs as many SQL statements, else 1.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
+from benchmarks._common import count_statements, databases, summary
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
@@ -30,7 +29,6 @@ from handlers.blocks.items import render_page
 from handlers.blocks.text import Viewer
 from storage.db import Database, make_engine
 from storage.schema import upgrade
-from tests.support.databases import migrated_postgres, postgres_url
 from tests.support.digest_seed import seed_project
 from tests.support.fakes import RecordingGateway
 
@@ -61,7 +59,7 @@ def _measure(engine: Engine, name: str) -> tuple[dict[int, float], dict[int, int
         team = f"TLIST{size}"
         seed_project(db, team=team, now=NOW, risks=size, actions=0)
         runs[size] = _lister(deps, team)
-    statements = {size: _count_statements(engine, run) for size, run in runs.items()}
+    statements = {size: count_statements(engine, run) for size, run in runs.items()}
     for run in runs.values():  # warm up caches and compiled statements
         run()
     timings: dict[int, list[float]] = {size: [] for size in runs}
@@ -73,20 +71,6 @@ def _measure(engine: Engine, name: str) -> tuple[dict[int, float], dict[int, int
             timings[size].append((time.perf_counter() - start) * 1000 / CALLS)
     print(f"{name}: rounds {ROUNDS} of {CALLS} lists; registers of {', '.join(map(str, SIZES))}")
     return {size: statistics.median(ms) for size, ms in timings.items()}, statements
-
-
-def _count_statements(engine: Engine, run: Callable[[], int]) -> int:
-    seen: list[Any] = []
-
-    def count(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def _report(name: str, ms: dict[int, float], statements: dict[int, int]) -> list[str]:
@@ -104,21 +88,17 @@ def _report(name: str, ms: dict[int, float], statements: dict[int, int]) -> list
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", help="a PostgreSQL URL (default: $PMO_TEST_DATABASE_URL)")
+    args = parser.parse_args()
     failures: list[str] = []
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'lists.db'}")
-        upgrade(engine)
-        failures += _report("sqlite", *_measure(engine, "sqlite"))
-        engine.dispose()
-    url = postgres_url()
-    if url is None:
-        print("postgresql: skipped (set PMO_TEST_DATABASE_URL to a database it may wipe)")
-    else:
-        engine = migrated_postgres(url)
-        failures += _report("postgresql", *_measure(engine, "postgresql"))
-        engine.dispose()
-    print(f"summary: FAIL ({'; '.join(failures)})" if failures else "summary: PASS")
-    return 1 if failures else 0
+    with databases(args.pg, "lists") as found:
+        for name, url in found:
+            engine = make_engine(url)
+            upgrade(engine)
+            failures += _report(name, *_measure(engine, name))
+            engine.dispose()
+    return summary(failures)
 
 
 if __name__ == "__main__":
