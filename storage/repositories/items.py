@@ -76,9 +76,9 @@ def page(
     if kind == "A" or overdue_only:
         values |= {"now": now, "today": today}
     found = session.execute(page_stmt, {**values, "offset": offset, "limit": limit}).all()
-    if offset == 0 and len(found) < limit:  # the whole register is on this page
-        return found, len(found)
-    return found, session.scalar(count_stmt, values) or 0
+    if found or offset == 0:
+        return found, int(found[0].total) if found else 0
+    return found, session.scalar(count_stmt, values) or 0  # a page past the end
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,18 @@ def _statements(shape: Shape) -> tuple[Select[Any], Select[Any]]:
     if shape.overdue:
         where.append(late)
     shown = [c for c in table.c if c.name not in ("id", "workspace_id") and c.computed is None]
+    count_stmt = select(func.count()).select_from(table).where(*where)
+    # The count rides along as a subquery the database runs once (it names no outer row), over
+    # the same index: one statement a page.
+    total = count_stmt.scalar_subquery().label("total")
     page_stmt = (
-        select(*shown)
+        select(*shown, total)
         .where(*where)
         .order_by(*_order(shape.kind, late))
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
-    return page_stmt, select(func.count()).select_from(table).where(*where)
+    return page_stmt, count_stmt
 
 
 def _overdue() -> ColumnElement[bool]:
