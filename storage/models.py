@@ -197,36 +197,19 @@ class Decision(_Item, Base):
     is_open: Mapped[bool] = _is_open("D")
 
 
-# A register's page in its natural order, read from these in order (storage/repositories/items.py
-# `page`). Actions' order also puts the reader's overdue first, which no column can hold: the
-# index narrows an action list to the project's open ones and the database sorts those.
-Index(
-    "ix_risks_page",
-    Risk.workspace_id,
-    Risk.project_id,
-    Risk.is_open.desc(),
-    Risk.score.desc(),
-    Risk.number,
-)
-Index(
-    "ix_actions_page", Action.workspace_id, Action.project_id, Action.is_open.desc(), Action.due_on
-)
-Index(
-    "ix_issues_page",
-    Issue.workspace_id,
-    Issue.project_id,
-    Issue.is_open.desc(),
-    Issue.severity_rank.desc(),
-    Issue.due_on,
-    Issue.number,
-)
-Index(
-    "ix_decisions_page",
-    Decision.workspace_id,
-    Decision.project_id,
-    Decision.is_open.desc(),
-    Decision.number.desc(),
-)
+def _page_index(model: Any, *order: Any) -> Index:
+    """A register's page in its natural order, read in order from this (storage/repositories/
+    items.py `page`): the project's items, open ones first, then the kind's own keys."""
+    keys = (model.workspace_id, model.project_id, model.is_open.desc(), *order)
+    return Index(f"ix_{model.__tablename__}_page", *keys)
+
+
+_page_index(Risk, Risk.score.desc(), Risk.number)
+# Actions' order also puts the reader's overdue first, which no column can hold: the index
+# narrows an action list to the project's open ones and the database sorts those.
+_page_index(Action, Action.due_on)
+_page_index(Issue, Issue.severity_rank.desc(), Issue.due_on, Issue.number)
+_page_index(Decision, Decision.number.desc())
 
 
 class StatusUpdate(Base):
