@@ -11,10 +11,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"
@@ -31,6 +32,23 @@ def percentile(values: Sequence[float], fraction: float) -> float:
         return float("nan")
     rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))
     return ordered[rank]
+
+
+def count_statements(engine: Any, run: Callable[[], object]) -> int:
+    """How many SQL statements one call of `run` sends through the engine."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
 
 
 def rss_mb(pid: int) -> float:

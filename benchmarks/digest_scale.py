@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 
+from benchmarks._common import count_statements
 from bot.services.digest_content import compose
 from handlers.blocks.digest import digest_parts, render_part
 from storage.db import Database, make_engine
@@ -53,7 +53,7 @@ def _measure(engine: Engine, name: str) -> tuple[dict[str, float], dict[str, int
         team = f"T{size.upper()}"
         seed_project(db, team=team, now=NOW, risks=risks, actions=actions)
         runs[size] = _composer(db, team)
-    statements = {size: _count_statements(engine, run) for size, run in runs.items()}
+    statements = {size: count_statements(engine, run) for size, run in runs.items()}
     for run in runs.values():  # warm up caches and compiled statements
         run()
     timings: dict[str, list[float]] = {size: [] for size in runs}
@@ -64,20 +64,6 @@ def _measure(engine: Engine, name: str) -> tuple[dict[str, float], dict[str, int
             timings[size].append((time.perf_counter() - start) * 1000)
     print(f"{name}: rounds {ROUNDS}; small = 50 items, big = 5,000 risks + 5,000 actions")
     return {size: statistics.median(ms) for size, ms in timings.items()}, statements
-
-
-def _count_statements(engine: Engine, run: Callable[[], int]) -> int:
-    seen: list[Any] = []
-
-    def count(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def _report(name: str, ms: dict[str, float], statements: dict[str, int]) -> list[str]:

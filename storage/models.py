@@ -10,6 +10,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     MetaData,
@@ -34,6 +35,28 @@ NAMING = {
 TITLE_MAX = 300
 NOTE_MAX = 2000
 NAME_MAX = 80
+# The statuses in which an item of each kind is still live; `is_open` is stored from them.
+OPEN_STATUSES: dict[str, tuple[str, ...]] = {
+    "R": ("open", "mitigating"),
+    "A": ("open",),
+    "I": ("open",),
+    "D": ("active",),
+}
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+
+
+def _is_open(kind: str) -> Any:
+    """`is_open`, computed by the database from `status`, so no write path can leave it stale
+    (ORM changes, bulk inserts, bundle restores alike). STORED where the table is made with it;
+    the migration adds it VIRTUAL on SQLite (ALTER TABLE cannot add a STORED column there);
+    indexed, either way, so a page is read in order from the index."""
+    statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES[kind])
+    return mapped_column(Computed(f"status IN ({statuses})", persisted=True))
+
+
+def _severity_rank() -> Any:
+    whens = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in SEVERITY_RANK.items())
+    return mapped_column(Computed(f"CASE severity {whens} ELSE 0 END", persisted=True))
 
 
 class Base(DeclarativeBase):
@@ -129,6 +152,9 @@ class Risk(_Item, Base):
     review_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(Text)
+    # The list's order: open first, then likelihood × impact, highest first.
+    is_open: Mapped[bool] = _is_open("R")
+    score: Mapped[int] = mapped_column(Computed("likelihood * impact", persisted=True))
 
 
 class Action(_Item, Base):
@@ -139,6 +165,7 @@ class Action(_Item, Base):
     due_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_note: Mapped[str | None] = mapped_column(Text)
+    is_open: Mapped[bool] = _is_open("A")
 
 
 class Issue(_Item, Base):
@@ -152,6 +179,8 @@ class Issue(_Item, Base):
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     risk_id: Mapped[int | None] = mapped_column(ForeignKey("risks.id"))
+    is_open: Mapped[bool] = _is_open("I")
+    severity_rank: Mapped[int] = _severity_rank()
 
 
 class Decision(_Item, Base):
@@ -165,6 +194,22 @@ class Decision(_Item, Base):
     decided_on: Mapped[date]
     review_on: Mapped[date | None]
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    is_open: Mapped[bool] = _is_open("D")
+
+
+def _page_index(model: Any, *order: Any) -> Index:
+    """A register's page in its natural order, read in order from this (storage/repositories/
+    items.py `page`): the project's items, open ones first, then the kind's own keys."""
+    keys = (model.workspace_id, model.project_id, model.is_open.desc(), *order)
+    return Index(f"ix_{model.__tablename__}_page", *keys)
+
+
+_page_index(Risk, Risk.score.desc(), Risk.number)
+# Actions' order also puts the reader's overdue first, which no column can hold: the index
+# narrows an action list to the project's open ones and the database sorts those.
+_page_index(Action, Action.due_on)
+_page_index(Issue, Issue.severity_rank.desc(), Issue.due_on, Issue.number)
+_page_index(Decision, Decision.number.desc())
 
 
 class StatusUpdate(Base):

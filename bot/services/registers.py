@@ -10,7 +10,7 @@ from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, AuditEntry, Item, ItemPage, Kind, ProjectRef
 from bot.errors import NotFound
 from bot.services.access import guarded, require_access
-from bot.services.rows import to_item
+from bot.services.rows import columns_item, to_item
 from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Decision, Issue, Risk
 from storage.repositories import audit, items
@@ -59,14 +59,14 @@ def list_items(
             project_id=project.id,
             statuses=statuses,
             owner_id=owner_id,
-            overdue_at=(now, today) if scope == "overdue" else None,
+            overdue_only=scope == "overdue",
             now=now,
             today=today,
             offset=(page - 1) * size,
             limit=size,
         )
         ref = project_ref(project)
-        found = tuple(to_item(row, ref) for row in rows)
+        found = tuple(columns_item(kind, row, ref) for row in rows)
     return ItemPage(kind, ref, scope, found, total, page, size, owner_id)
 
 

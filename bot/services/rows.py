@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from bot.domain import Item, Kind, ProjectRef
 from bot.fields import FIELDS, Value
@@ -56,9 +57,15 @@ KIND_COLUMNS: dict[type[ItemRow], dict[str, str]] = {
 
 
 def to_item(row: ItemRow, project: ProjectRef, links: tuple[str, ...] = ()) -> Item:
-    columns = KIND_COLUMNS[type(row)]
+    return columns_item(KIND_OF[type(row)], row, project, links)
+
+
+def columns_item(kind: Kind, row: Any, project: ProjectRef, links: tuple[str, ...] = ()) -> Item:
+    """An item from anything with its kind's columns as attributes: a model, or a Core row of
+    a page (storage.repositories.items.page), drawn without loading models."""
+    columns = KIND_COLUMNS[MODELS[kind.value]]
     return Item(
-        kind=KIND_OF[type(row)],
+        kind=kind,
         number=row.number,
         project=project,
         title=row.title,

@@ -77,9 +77,7 @@ class Spec:
         """(bundle name, type) for each column, in the table's order; row ids left out."""
         by_column = {ref.column: ref for ref in self.refs}
         out = []
-        for column in self.table.columns:
-            if column.name in ("id", "workspace_id"):
-                continue
+        for column in bundled(self.table):
             ref = by_column.get(column.name)
             if ref is not None:
                 key = ref.target.__table__.columns[ref.key]
@@ -111,6 +109,13 @@ SPECS = (
     Spec(PortfolioDigest, ("channel_id",)),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def bundled(table: Table) -> list[Column[Any]]:
+    """The columns a bundle carries: not row ids, nor what the database computes from others
+    (a list's order columns), which a restore fills in by itself."""
+    skipped = ("id", "workspace_id")
+    return [c for c in table.columns if c.name not in skipped and c.computed is None]
 
 
 def type_name(column: Column[Any]) -> str:
@@ -146,9 +151,7 @@ def stream(session: Session, spec: Spec, workspace_id: int) -> Iterator[dict[str
     table = spec.table
     picked: list[Any] = []
     joined: Any = table
-    for column in table.columns:
-        if column.name in ("id", "workspace_id"):
-            continue
+    for column in bundled(table):
         ref = next((r for r in spec.refs if r.column == column.name), None)
         if ref is None:
             picked.append(column)

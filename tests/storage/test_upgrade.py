@@ -13,6 +13,11 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
+        order = {"risks": ("is_open", "score"), "issues": ("is_open", "severity_rank")}
+        for table in ("risks", "actions", "issues", "decisions"):
+            conn.execute(text(f"DROP INDEX ix_{table}_page"))
+            for column in order.get(table, ("is_open",)):
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("DROP TABLE view_submissions"))
         conn.execute(text("DROP TABLE portfolio_digests"))
         for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
