@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,27 +58,35 @@ def stored(engine: Engine) -> int:
         return session.scalar(select(func.count()).select_from(Workspace)) or 0
 
 
+@contextmanager
+def held(turn: Callable[[], AbstractContextManager[Any]], seconds: float) -> Iterator[list[float]]:
+    """Another thread holds `turn()` for `seconds`; entered once it does. Yields a list that
+    gets the moment it let go."""
+    holding = threading.Event()
+    released: list[float] = []
+
+    def hold() -> None:
+        with turn():
+            holding.set()
+            time.sleep(seconds)
+        released.append(time.monotonic())
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    try:
+        yield released
+    finally:
+        holder.join()
+
+
 def test_a_second_writer_waits_for_its_turn_and_starts_when_the_first_commits(
     path: Path,
 ) -> None:
     first, second = Database(engine_on(path)), Database(engine_on(path, budget=2.0))
     sent = begins(second.engine)
-    holding = threading.Event()
-    committed: list[float] = []
-
-    def hold() -> None:
-        with first.write() as session:
-            session.add(Workspace(team_id="T0FIRST", created_at=START))
-            session.flush()
-            holding.set()
-            time.sleep(HOLD)
-        committed.append(time.monotonic())
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    holding.wait()
-    add_workspace(second, "T0SECOND")
-    holder.join()
+    with held(first.write, HOLD) as committed:
+        add_workspace(second, "T0SECOND")
 
     # It never knocked on SQLite's lock while the other engine's writer held it (one lock for
     # the file, whichever engine), and went in at once after: no busy-handler sleep of up to
@@ -84,28 +94,18 @@ def test_a_second_writer_waits_for_its_turn_and_starts_when_the_first_commits(
     assert len(sent) == 1
     assert sent[0] >= committed[0]
     assert sent[0] - committed[0] < 0.05
-    assert stored(first.engine) == 2
+    assert stored(first.engine) == 1
 
 
 def test_a_write_that_gets_no_turn_within_its_budget_fails_and_stores_nothing(
     path: Path,
 ) -> None:
     background, web = Database(engine_on(path)), Database(engine_on(path, budget=0.4))
-    holding = threading.Event()
-
-    def hold() -> None:
-        with background.write():
-            holding.set()
-            time.sleep(1.0)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    holding.wait()
-    started = time.monotonic()
-    with pytest.raises(DatabaseUnavailable, match="locked"):
-        add_workspace(web, "T0LATE")
-    waited = time.monotonic() - started
-    holder.join()
+    with held(background.write, 1.0):
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable, match="locked"):
+            add_workspace(web, "T0LATE")
+        waited = time.monotonic() - started
 
     assert 0.3 < waited < 0.8
     assert stored(web.engine) == 0
@@ -115,27 +115,17 @@ def test_the_turn_and_sqlites_own_lock_share_one_budget(path: Path) -> None:
     """Queued behind this process's writer, then blocked by another process's (a raw
     connection here), a write gives up when its budget is spent in all, not budget twice."""
     web = Database(engine_on(path, budget=0.8))
-    other_process = engine_on(path).raw_connection()
-    other_process.cursor().execute("BEGIN IMMEDIATE")
     queue = web._queue
     assert queue is not None
-    holding = threading.Event()
-
-    def take_the_turn() -> None:  # another thread's writer, 0.4 s in its transaction
-        with queue.lock:
-            holding.set()
-            time.sleep(0.4)
-
-    holder = threading.Thread(target=take_the_turn)
-    holder.start()
-    holding.wait()
-    started = time.monotonic()
+    other_process = engine_on(path).raw_connection()
+    other_process.cursor().execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(DatabaseUnavailable):
-            add_workspace(web, "T0LATE")
-        waited = time.monotonic() - started
+        with held(lambda: queue.lock, 0.4):  # this process's other writer: 0.4 s
+            started = time.monotonic()
+            with pytest.raises(DatabaseUnavailable):
+                add_workspace(web, "T0LATE")
+            waited = time.monotonic() - started
     finally:
-        holder.join()
         other_process.rollback()
         other_process.close()
 
