@@ -179,8 +179,9 @@ def _serve(settings: Settings, *, socket_mode: bool) -> int:
 
         from bot.app import create_app
         from bot.deps import build_deps
+        from bot.web import warm_up
 
-        app = create_app(build_deps(settings))
+        app = create_app(warm_up(build_deps(settings)))
         SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return 0
     from bot.web import serve_http

@@ -180,6 +180,13 @@ _DATEPARSER: Final = DateDataParser(
 )
 
 
+def warm_up() -> None:
+    """dateparser's first parse loads its language data and compiles its patterns (a third of
+    a second to more): done at a serving worker's boot (bot.web.warm_up), not in the first
+    request whose date only dateparser reads."""
+    _DATEPARSER.get_date_data("15 March 2027")
+
+
 def parse_due(text: str, *, now: datetime) -> date | datetime:
     """The due date or time `text` names, as seen by someone whose current time is `now`.
 

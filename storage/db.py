@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -11,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 DEFAULT_URL = "sqlite:///pmo-bot.db"
 # Seconds to reach PostgreSQL before giving up: Slack wants its answer within three, and a
@@ -26,12 +29,56 @@ REQUEST_BUDGET = 2.0
 # Seconds the worker, the tick and the CLI wait for SQLite's write lock: nobody is waiting
 # on their answer, so they queue behind a long writer rather than fail.
 BACKGROUND_WAIT = 30.0
+# Seconds queued in the WriteQueue past which SQLite's busy timeout is cut to what is left of
+# the wait (a shorter queue is not worth a PRAGMA each time).
+QUEUED_LONG = 0.1
 _WRITE = "pmo_write"
+_BUSY_MS = "pmo_busy_ms"  # this transaction's SQLite busy timeout, when not the engine's own
+_QUEUE = "pmo_write_queue"  # the engine's WriteQueue (SQLite), in its execution options
 _writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
 
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached or was busy for too long; retrying later may work."""
+
+
+_FILE_LOCKS: dict[str, threading.RLock] = {}  # a SQLite file's path → its WriteQueue's lock
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+class WriteQueue:
+    """SQLite's writers in this process take turns here, in order, before BEGIN IMMEDIATE.
+
+    SQLite lets one writer in at a time and makes the others retry in its busy handler, which
+    sleeps between tries in steps of up to 100 ms: under a burst a writer wakes long after the
+    lock came free, and a request's p99 grew to seconds. Queued on a Python lock, the next
+    writer starts the moment the last one commits. One lock per database file, shared by every
+    engine on it in the process; other processes (the worker, a second serve worker) still
+    meet at SQLite's own lock. Re-entrant, so a thread nesting a write waits where it did.
+    """
+
+    def __init__(self, database: str | None, wait: float) -> None:
+        self.wait = wait  # seconds a writer queues here and at SQLite's lock, in all
+        if not database or database == ":memory:":
+            self.lock = threading.RLock()  # a private database: this engine's alone
+            return
+        with _FILE_LOCKS_GUARD:
+            self.lock = _FILE_LOCKS.setdefault(os.path.realpath(database), threading.RLock())
+
+    @contextmanager
+    def turn(self) -> Iterator[dict[str, Any]]:
+        """Hold the turn for a transaction; yields its connection's execution options: after a
+        long queue, a busy timeout cut to what is left of `wait`, so the two waits together
+        stay within it. DatabaseUnavailable, nothing begun, when no turn comes within `wait`."""
+        started = time.monotonic()
+        if not self.lock.acquire(timeout=self.wait):
+            raise DatabaseUnavailable(f"database is locked: queued {self.wait:g} s for a write")
+        try:
+            queued = time.monotonic() - started
+            left = {_BUSY_MS: max(1, round((self.wait - queued) * 1000))}
+            yield left if queued > QUEUED_LONG else {}
+        finally:
+            self.lock.release()
 
 
 def make_engine(
@@ -53,7 +100,8 @@ def make_engine(
         engine = create_engine(
             parsed, connect_args=sqlite_args, pool_size=pool_size, **pool_timeout
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, wait)
+        engine.update_execution_options(**{_QUEUE: WriteQueue(parsed.database, wait)})
         return engine
     timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
     engine = create_engine(
@@ -98,13 +146,15 @@ def writes_first() -> Iterator[None]:
         _writes_first.reset(token)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, wait: float) -> None:
     """WAL for concurrent readers; writers take the lock up front (BEGIN IMMEDIATE).
 
     A deferred transaction that reads and then writes can fail with "database is locked" at
     the upgrade instead of waiting, so write transactions ask for the write lock at BEGIN,
-    where SQLite's busy timeout makes them queue.
+    where SQLite's busy timeout makes them queue (after their turn in the WriteQueue, for
+    what that left of `wait`).
     """
+    full_ms = round(wait * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -117,7 +167,14 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE, False) or _writes_first.get()
+        options = connection.get_execution_options()
+        write = options.get(_WRITE, False) or _writes_first.get()
+        if write:
+            busy_ms = options.get(_BUSY_MS, full_ms)
+            info = connection.connection.info  # the pooled connection's, kept across checkouts
+            if info.get(_BUSY_MS, full_ms) != busy_ms:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_ms)}")
+                info[_BUSY_MS] = busy_ms
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -127,6 +184,8 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        queue = engine.get_execution_options().get(_QUEUE)
+        self._queue: WriteQueue | None = queue if isinstance(queue, WriteQueue) else None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -141,9 +200,12 @@ class Database:
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
+        queued: AbstractContextManager[dict[str, Any]] = (
+            self._queue.turn() if write and self._queue else nullcontext({})
+        )
         try:
-            with self._sessions() as session, session.begin():
-                session.connection(execution_options={_WRITE: write})
+            with queued as options, self._sessions() as session, session.begin():
+                session.connection(execution_options={_WRITE: write, **options})
                 yield session
         except DBAPIError as exc:
             if _is_transient(exc):
@@ -163,6 +225,15 @@ class Database:
                 if self.engine.dialect.name == "postgresql":
                     session.execute(text("SET TRANSACTION READ ONLY"))
                 yield session
+
+    def warm_up(self) -> None:
+        """What the first request would pay for otherwise: the ORM's mappers configured (a tenth
+        of a second, once a process) and the pool's first connection opened (PostgreSQL's
+        handshake, SQLite's PRAGMAs). A database that cannot be reached yet is left to the
+        first request, which answers "try again" as any other would."""
+        configure_mappers()
+        with suppress(DatabaseUnavailable):
+            self.ping()
 
     def ping(self) -> None:
         with self.read() as session:

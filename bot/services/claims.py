@@ -13,7 +13,6 @@ import logging
 import secrets
 import threading
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,14 +32,9 @@ class Claims:
         self.window = timedelta(seconds=deps.settings.claim_stale_seconds)
         self._held: set[int] = set()  # claimed, not yet tried
         self._renewed = (deps.clock.monotonic(), self.at())
-        self._lock = threading.Lock()  # the held set, shared with the send threads
-        # On SQLite the ledger writes of this pass's send threads queue here, not on the
-        # database's lock: its busy handler sleeps in steps of up to 100 ms between tries.
-        # PostgreSQL takes them side by side.
-        sqlite = deps.db.engine.dialect.name == "sqlite"
-        self._writing: AbstractContextManager[object] = (
-            threading.Lock() if sqlite else nullcontext()
-        )
+        # The held set, shared with the send threads. Their ledger writes queue on SQLite
+        # in the database's own WriteQueue (storage.db), not in its busy handler.
+        self._lock = threading.Lock()
 
     def at(self) -> datetime:
         """A claim's time: the clock's now (it runs on while a pass lasts)."""
@@ -87,7 +81,7 @@ class Claims:
                 return
             held = set(self._held)
             self._renewed = (clock.monotonic(), self.at())
-        with self._writing, self.deps.db.write() as session:
+        with self.deps.db.write() as session:
             kept = schedules.renew(session, held, self.owner, self.at())
         with self._lock:
             lost = held - kept
@@ -100,14 +94,14 @@ class Claims:
         self.keep_fresh()
         with self._lock:
             self._held.discard(row_id)
-        with self._writing, self.deps.db.write() as session:
+        with self.deps.db.write() as session:
             return schedules.fence(session, row_id, self.owner, self.at())
 
     def record(self, row_id: int, **values: Any) -> None:
         """A held row's outcome, at once (so a stop loses no answer Slack gave)."""
         with self._lock:
             self._held.discard(row_id)
-        with self._writing, self.deps.db.write() as session:
+        with self.deps.db.write() as session:
             schedules.without_flush_wait(session)
             kept = schedules.record_outcome(session, row_id, self.owner, values)
         if not kept:

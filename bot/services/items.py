@@ -71,21 +71,24 @@ def add_item(
             return None
         ws = workspace_id(session, actor, now)
         project = project_for(deps, session, ws, actor, project_slug)
-        row = _create(session, ws, project, kind, actor, now)
+        row = _new_row(ws, project, kind, actor, now)
         for name, value in values.items():
             write_field(row, name, value, now)
         changes = snapshot(row)
-        _audit(session, row, "created", actor, now, changes)
+        # The numbering lock (PostgreSQL: the counter row of this workspace and kind, held to
+        # the commit) is taken last, so only the inserts wait behind it; both are prebuilt
+        # Core statements, the row never entering the session's unit of work.
+        row.number = workspaces.next_number(session, ws, kind.value)
+        items.insert_new(session, kind.value, row)
+        _record(session, row, "created", actor, now, changes)
         return Change(to_item(row, project_ref(project)), "created", changes)
 
 
-def _create(
-    session: Session, ws: int, project: Project, kind: Kind, actor: Actor, now: datetime
-) -> ItemRow:
+def _new_row(ws: int, project: Project, kind: Kind, actor: Actor, now: datetime) -> ItemRow:
+    """A new item in memory, not yet numbered, with the defaults of its kind."""
     columns: dict[str, object] = {
         "workspace_id": ws,
         "project_id": project.id,
-        "number": workspaces.next_number(session, ws, kind.value),
         "owner_id": actor.user_id,
         "created_by": actor.user_id,
         "created_at": now,
@@ -97,9 +100,7 @@ def _create(
         columns["severity"] = DEFAULT_SEVERITY
     elif kind is Kind.DECISION:
         columns["decided_on"] = now.astimezone(ZoneInfo(actor.timezone)).date()
-    row = new_row(kind, **columns)
-    session.add(row)
-    return row
+    return new_row(kind, **columns)
 
 
 @overload
@@ -260,7 +261,13 @@ def _locked(
 def _audit(
     session: Session, row: ItemRow, verb: str, actor: Actor, now: datetime, changes: Changes
 ) -> None:
-    session.flush()
+    session.flush()  # the row's changes go first: the audit row is inserted at once
+    _record(session, row, verb, actor, now, changes)
+
+
+def _record(
+    session: Session, row: ItemRow, verb: str, actor: Actor, now: datetime, changes: Changes
+) -> None:
     audit.record(
         session,
         workspace_id=row.workspace_id,

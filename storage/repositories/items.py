@@ -8,7 +8,19 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, case, false, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    case,
+    false,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import OPEN_STATUSES, Action, Decision, Issue, Project, Risk
@@ -41,6 +53,21 @@ def by_ids(
     stmt = select(model).where(model.workspace_id == workspace_id, model.id.in_(ids))
     rows = cast(Sequence[ItemRow], session.scalars(stmt).all())
     return {row.id: row for row in rows}
+
+
+# An add's insert, prebuilt per kind: every column but the id bound per call, as the ORM's
+# flush would send them, without its unit of work.
+_TABLES = {kind: cast(Table, model.__table__) for kind, model in MODELS.items()}
+_INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
+_COLUMNS = {
+    kind: [column.key for column in table.columns if not column.primary_key]
+    for kind, table in _TABLES.items()
+}
+
+
+def insert_new(session: Session, kind: str, row: ItemRow) -> None:
+    """Insert `row`, a new item built in memory (never added to the session), as it stands."""
+    session.execute(_INSERTS[kind], {name: getattr(row, name) for name in _COLUMNS[kind]})
 
 
 def issues_from_risk(session: Session, workspace_id: int, risk_id: int) -> Sequence[Issue]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import IdCounter, Workspace
@@ -28,23 +29,30 @@ def ensure(session: Session, team_id: str, enterprise_id: str | None, now: datet
     return created
 
 
+_COUNTERS: Table = IdCounter.__table__  # type: ignore[assignment]
+# The numbering upsert, prebuilt for each database (compiled once, parameters bound per call).
+_NEXT_NUMBER = {
+    name: dialect.insert(_COUNTERS)
+    .values(workspace_id=bindparam("ws"), kind=bindparam("kind"), last=1)
+    .on_conflict_do_update(
+        index_elements=[_COUNTERS.c.workspace_id, _COUNTERS.c.kind],
+        set_={"last": _COUNTERS.c.last + 1},
+    )
+    .returning(_COUNTERS.c.last)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def next_number(session: Session, workspace_id: int, kind: str) -> int:
     """The next human number for `kind` in the workspace: one atomic upsert, no gaps reused.
 
-    On PostgreSQL the row lock serialises concurrent callers; on SQLite the write transaction
-    already holds the database lock.
+    A counter row per (workspace, kind): on PostgreSQL its row lock serialises the callers
+    numbering that kind there, and no others, until their transaction ends, so callers take
+    it just before their insert (see bot.services.items.add_item); on SQLite the write
+    transaction already holds the database lock.
     """
-    stmt = (
-        upsert(session, IdCounter)
-        .values(workspace_id=workspace_id, kind=kind, last=1)
-        .on_conflict_do_update(
-            index_elements=[IdCounter.workspace_id, IdCounter.kind],
-            set_={"last": IdCounter.last + 1},
-        )
-        .returning(IdCounter.last)
-    )
-    number = session.scalar(stmt)
-    assert number is not None
+    stmt = _NEXT_NUMBER[session.get_bind().dialect.name]
+    number: int = session.execute(stmt, {"ws": workspace_id, "kind": kind}).scalar_one()
     return number
 
 
