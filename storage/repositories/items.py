@@ -59,8 +59,8 @@ def by_ids(
 # flush would send them, without its unit of work.
 _TABLES = {kind: cast(Table, model.__table__) for kind, model in MODELS.items()}
 _INSERTS = {kind: insert(table) for kind, table in _TABLES.items()}
-_COLUMNS = {
-    kind: [column.key for column in table.columns if not column.primary_key]
+_COLUMNS = {  # the database computes the generated ones (is_open, score, severity_rank)
+    kind: [c.key for c in table.columns if not c.primary_key and c.computed is None]
     for kind, table in _TABLES.items()
 }
 

@@ -18,6 +18,7 @@ from bot.app import create_app
 from bot.deps import Deps
 from bot.domain import Actor, Kind
 from bot.fields import Value
+from bot.logs import log_context
 from bot.services import items, people, projects
 from bot.services.submissions import ViewKey
 from storage.models import (
@@ -68,12 +69,15 @@ def _command(command: str, text: str, user: str) -> BoltRequest:
 
 
 def stored(deps: Deps) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the tables an add writes, column by column, in insertion order."""
+    """Every row of the tables an add writes, column by column, in insertion order (the
+    columns it writes: those the database computes are tests/storage/test_list_order.py's)."""
     found: dict[str, list[dict[str, Any]]] = {}
     with deps.db.read() as session:
         for model in TABLES:
             table = Base.metadata.tables[model.__tablename__]
-            rows = session.execute(select(table).order_by(*table.primary_key)).mappings()
+            written = [column for column in table.columns if column.computed is None]
+            stmt = select(*written).order_by(*table.primary_key)
+            rows = session.execute(stmt).mappings()
             found[table.name] = [dict(row) for row in rows]
     return found
 
@@ -85,7 +89,8 @@ def recorded(deps: Deps, alice: Actor) -> dict[str, Any]:
     app = create_app(deps, offline=True)
     answers = []
     for command, text, user in COMMANDS:
-        response = app.dispatch(_command(command, text, user))
+        with log_context():  # as the WSGI layer wraps each request (Bolt binds its fields)
+            response = app.dispatch(_command(command, text, user))
         assert response.status == 200, response.body
         answers.append(json.loads(response.body))
     view = ViewKey(TEAM, "V0FORM")
