@@ -126,7 +126,7 @@ def test_refused_changes_and_mentions_in_text_mark_nothing(apollo: Deps) -> None
         items.add_item(apollo, alice, Kind.RISK, {"title": "slip"}, "nosuchproject")
     assert stale(apollo) == set()
 
-    title = {"title": "ask <@U0BOB> about the vendor"}  # names Bob; he does not own it
+    title: dict[str, Value] = {"title": "ask <@U0BOB> about the vendor"}  # Bob owns nothing
     items.add_item(apollo, alice, Kind.RISK, title, None)
     assert stale(apollo) == {ALICE}
     with pytest.raises(UserError):
@@ -206,7 +206,8 @@ def test_two_drainers_never_publish_the_same_home(
     drain_homes(replace(apollo, slack=first), draw_home)
 
     by_first, by_second = homes_published(first), homes_published(second)
-    assert inside == [len(by_second)] and len(by_first) == 1
+    assert len(by_first) == 1  # the Home it was publishing when the other drained
+    assert inside == [len(by_second)]
     assert sorted(by_first + by_second) == sorted(people)
 
 

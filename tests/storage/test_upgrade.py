@@ -13,6 +13,7 @@ AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
+        conn.execute(text("DROP TABLE home_dirty"))
         conn.execute(text("DROP TABLE view_submissions"))
         conn.execute(text("DROP TABLE portfolio_digests"))
         for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
