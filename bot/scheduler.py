@@ -1,4 +1,5 @@
-"""`pmo-bot worker`: APScheduler with one interval job, the tick; the database is the memory."""
+"""`pmo-bot worker`: APScheduler with two interval jobs, the tick and the App Home redraws; the
+database is the memory."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import Deps
+from bot.services.home import drain_homes
 from bot.services.sender import TickReport
 from bot.services.standup_answers import post_pending
 from bot.services.tick import run_tick
+from handlers.blocks.home import draw_home
 from handlers.blocks.plain import to_text
 from handlers.blocks.reminders import render_due
 from handlers.blocks.standup_thread import THREAD
@@ -28,6 +31,8 @@ from handlers.blocks.standup_thread import THREAD
 log = logging.getLogger("pmo_bot.worker")
 # Sends in flight at once in a pass: Slack's round trips, not our CPU, set a pass's pace.
 IN_FLIGHT = 4
+HOMES_JOB = "homes"
+HOMES_SECONDS = 1  # a stale App Home is redrawn within about this long of the change
 
 
 def worker_id() -> str:
@@ -56,8 +61,17 @@ def tick(deps: Deps, *, dry_run: bool = False) -> TickReport:
     return report
 
 
+def redraw_homes(deps: Deps) -> int:
+    """One round of App Home redraws: each Home a change made stale, drawn once."""
+    published = drain_homes(deps, draw_home)
+    if published:
+        log.debug("redrew %d Home tabs", published)
+    return published
+
+
 def build_scheduler(deps: Deps) -> BlockingScheduler:
-    """One job: the tick, every PMO_TICK_SECONDS, never two at once, missed runs merged."""
+    """Two jobs, each never two at once with missed runs merged: the tick, every
+    PMO_TICK_SECONDS, and the App Home redraws every HOMES_SECONDS."""
     seconds = deps.settings.tick_seconds
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
@@ -70,6 +84,16 @@ def build_scheduler(deps: Deps) -> BlockingScheduler:
         max_instances=1,
         misfire_grace_time=seconds,
         next_run_time=deps.clock.now(),
+    )
+    scheduler.add_job(
+        redraw_homes,
+        IntervalTrigger(seconds=HOMES_SECONDS, timezone="UTC"),
+        kwargs={"deps": deps},
+        id=HOMES_JOB,
+        name="App Home redraws",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=HOMES_SECONDS,
     )
     scheduler.add_listener(
         _on_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES
@@ -91,7 +115,11 @@ def run_worker(deps: Deps) -> None:
 
 
 def _on_trouble(event: JobExecutionEvent) -> None:
-    if event.code == EVENT_JOB_MISSED:
+    if event.job_id == HOMES_JOB and event.code != EVENT_JOB_ERROR:
+        return  # a slow round of redraws: the next one takes what is still stale
+    if event.job_id == HOMES_JOB:
+        log.error("redrawing Home tabs failed: %s", event.exception, exc_info=event.exception)
+    elif event.code == EVENT_JOB_MISSED:
         log.warning("a pass was missed (due %s): the next one catches up", event.scheduled_run_time)
     elif event.code == EVENT_JOB_MAX_INSTANCES:
         log.warning("a pass is still running; this one is skipped")

@@ -20,7 +20,9 @@ from bot.app import create_app
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.services.home import drain_homes
 from bot.slack import Blocks, SendResult, SlackUser, View
+from handlers.blocks.home import draw_home
 from handlers.blocks.plain import to_text
 from storage.db import Database, make_engine
 
@@ -131,6 +133,7 @@ def channel_id_for(name: str) -> str:
 class Shell:
     def __init__(self, deps: Deps, gateway: ShellGateway, user: str, channel: str):
         self.app: App = create_app(deps, offline=True)
+        self.deps = deps
         self.gateway = gateway
         self.user = user
         self.channel = channel
@@ -183,6 +186,7 @@ class Shell:
             "content-type": "application/x-www-form-urlencoded"
         }
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        drain_homes(self.deps, draw_home)  # the shell has no worker: Homes are redrawn here
         if response.status == 404:
             return f"{command} isn't a PMO Bot command. Try /pmo help."
         followups = self.gateway.drain()  # printed after the reply, as Slack shows them

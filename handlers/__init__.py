@@ -17,13 +17,7 @@ from handlers.events import (
     handle_tokens_revoked,
     handle_user_change,
 )
-from handlers.home import (
-    changes_items,
-    handle_app_home_opened,
-    handle_home_see_all,
-    refresh_after_command,
-    refresh_after_control,
-)
+from handlers.home import handle_app_home_opened, handle_home_see_all
 from handlers.ids import (
     ADD_VIEW,
     EDIT_VIEW,
@@ -55,17 +49,15 @@ COMMANDS = ("/pmo", *(kind.command for kind in Kind), "/standup")
 
 
 def register(app: App) -> None:
-    # Listeners answer within Slack's 3 s; slow follow-ups (a CSV upload, redrawing the Home
-    # tabs of the people a change touched) run after the answer, as Bolt lazy listeners. Only
-    # commands with a follow-up get one: Bolt copies the whole request for each lazy listener
-    # before it answers, which cost a `/risk list` a tenth of its time (benchmarks/ack_path.py).
-    # The first listener whose matcher agrees handles the command.
+    # Listeners answer within Slack's 3 s; slow follow-ups (a CSV upload, a digest) run after
+    # the answer, as Bolt lazy listeners. Only commands with a follow-up get one: Bolt copies
+    # the whole request for each lazy listener before it answers, which cost a `/risk list` a
+    # tenth of its time (benchmarks/ack_path.py). The first listener whose matcher agrees
+    # handles the command. A change redraws no App Home here: it marks the Homes it touched
+    # stale, and the worker redraws them (bot.services.home.drain_homes).
     for kind in Kind:
         app.command(kind.command, matchers=[asks_export])(
             ack=handle_raid_command, lazy=[upload_export]
-        )
-        app.command(kind.command, matchers=[changes_items])(
-            ack=handle_raid_command, lazy=[refresh_after_command]
         )
         app.command(kind.command)(handle_raid_command)
     app.command("/pmo", matchers=[asks_digest])(ack=handle_pmo_command, lazy=[post_digest])
@@ -73,7 +65,7 @@ def register(app: App) -> None:
     app.command("/standup")(handle_standup_command)
     for action_id in ITEM_ACTIONS:
         if action_id != UPDATE:  # Update opens the edit form: see handlers.modals
-            app.action(action_id)(ack=handle_item_control, lazy=[refresh_after_control])
+            app.action(action_id)(handle_item_control)
     app.action(UPDATE)(handle_update_action)
     app.shortcut(LOG_MESSAGE_SHORTCUT)(handle_log_message_shortcut)
     app.action(KIND_SELECT)(handle_kind_select)

@@ -259,6 +259,21 @@ class UserProfile(Base):
     fetched_at: Mapped[datetime]
 
 
+class HomeDirty(Base):
+    """A person's App Home tab: a row once they have opened it (`opened_at`); `dirty_since` set
+    by a change that touched them, cleared by the worker when it redraws the tab (`drawn_at`),
+    so each Home is published at most once per short window however many changes come."""
+
+    __tablename__ = "home_dirty"
+    __table_args__ = (Index("ix_home_dirty_dirty_since", "dirty_since"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_at: Mapped[datetime]
+    dirty_since: Mapped[datetime | None]
+    drawn_at: Mapped[datetime | None]
+
+
 class ProcessedEvent(Base):
     """Slack events already handled: a retried delivery (same `event_id`) is ignored."""
 

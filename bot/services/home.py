@@ -1,11 +1,17 @@
-"""A person's App Home dashboard across every project of the workspace, in a fixed few queries."""
+"""A person's App Home dashboard across every project of the workspace, in a fixed few queries,
+and keeping the Home tabs people have opened up to date: a change marks the Homes it touched
+stale in its own transaction, and the worker redraws each stale Home at most once per
+HOME_WINDOW (drain_homes), so no Home is drawn on a command's way to its answer."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.domain import (
@@ -27,14 +33,21 @@ from bot.domain import (
     StatusEntry,
 )
 from bot.services.access import hidden_from
+from bot.services.people import timezone_of
 from bot.services.rows import to_item
-from bot.services.scope import project_ref
+from bot.services.scope import project_ref, workspace_id
+from bot.slack import SlackGateway, View
 from storage.models import Project, StatusUpdate
-from storage.repositories import home, workspaces
+from storage.repositories import home, homes, workspaces
 from storage.repositories.items import ItemRow
 from storage.repositories.projects import not_public
 
+log = logging.getLogger(__name__)
 HOME_LIMIT = 10  # per section: the Home tab shows fewer and counts the rest
+# A Home is drawn at most once in this while, however many changes touch it or opens ask.
+HOME_WINDOW = timedelta(seconds=0.5)
+DRAIN_LIMIT = 500  # stale Homes one round takes; the rest wait for the next round
+Draw = Callable[[Dashboard, datetime, str], View]  # a dashboard, now, the reader's zone
 _OPEN = {kind.value: tuple(sorted(statuses)) for kind, statuses in OPEN_STATUSES.items()}
 
 
@@ -115,3 +128,71 @@ def _status(project: Project, update: StatusUpdate | None) -> ProjectStatus:
         else StatusEntry(Rag(update.rag), update.reason, update.author_id, update.created_at)
     )
     return ProjectStatus(project_ref(project), current, (current,) if current else ())
+
+
+def mark_touched(
+    session: Session,
+    row: ItemRow,
+    actor: Actor,
+    changes: Mapping[str, Sequence[object]],
+    now: datetime,
+) -> None:
+    """In a change's own transaction (rolled back with it): mark stale the Homes it touched,
+    the actor's, the item owner's and, when it changed hands, the previous owner's. Only Homes
+    their people have opened are marked; a name merely mentioned in the text is not one."""
+    owners = [row.owner_id, *(changes[name][0] for name in ("owner", "by") if name in changes)]
+    people = {actor.user_id, *(owner for owner in owners if isinstance(owner, str))}
+    homes.mark(session, row.workspace_id, people, now)  # `by:` is a decision's owner
+
+
+def open_home(deps: Deps, actor: Actor, draw: Draw) -> bool:
+    """`actor` opened their Home tab: remember it (changes mark it stale from now on) and draw
+    it now, unless it was drawn within HOME_WINDOW (Slack sends an event for every opening);
+    True when it was published. A publish that fails is left to the worker's next round."""
+    now = deps.clock.now()
+    with deps.db.write() as session:
+        ws = workspace_id(session, actor, now)
+        homes.opened(session, ws, actor.user_id, now)
+        claimed = homes.claim(session, ws, actor.user_id, now, HOME_WINDOW, stale_only=False)
+    return claimed and _publish(deps, ws, actor, draw)
+
+
+def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
+    """One round of redrawing stale Homes, each through its workspace's gateway: how many
+    were published. Each is claimed just before it is drawn, so two workers never publish the
+    same one; one that fails stays stale for a later round."""
+    with deps.db.read() as session:
+        due = homes.stale(session, deps.clock.now(), HOME_WINDOW, limit)
+    gateways: dict[str, SlackGateway | None] = {}
+    published = 0
+    for ws, team_id, user_id in due:
+        if team_id not in gateways:
+            gateways[team_id] = deps.slack_for(team_id)
+        gateway = gateways[team_id]
+        if gateway is None:
+            continue  # no token for the workspace now: stale until one is had
+        with deps.db.write() as session:
+            if not homes.claim(session, ws, user_id, deps.clock.now(), HOME_WINDOW):
+                continue  # another worker took it, or drew it a moment ago
+        speaking = replace(deps, slack=gateway, gateways=None)
+        actor = Actor(team_id=team_id, user_id=user_id, channel_id="")
+        published += _publish(speaking, ws, actor, draw)
+    return published
+
+
+def _publish(deps: Deps, ws: int, actor: Actor, draw: Draw) -> bool:
+    """Draw and publish a claimed Home; when that fails, it is stale again (and logged)."""
+    try:
+        actor = replace(actor, timezone=timezone_of(deps, actor))
+        board = dashboard(deps, actor)
+        view = draw(board, deps.clock.now(), actor.timezone)
+        published = deps.slack.publish_home(actor.user_id, view)
+        if not published:
+            log.warning("Home tab of %s in %s was not published", actor.user_id, actor.team_id)
+    except Exception:
+        log.exception("drawing the Home tab of %s in %s failed", actor.user_id, actor.team_id)
+        published = False
+    if not published:
+        with deps.db.write() as session:
+            homes.unclaim(session, ws, actor.user_id, deps.clock.now())
+    return published

@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, Change, Item, Kind
 from bot.errors import Conflict, NotFound
 from bot.fields import Value
+from bot.services import home
 from bot.services.access import guarded, require_access
 from bot.services.rows import (
     CLOSED_STATUS,
@@ -280,6 +281,7 @@ def _record(
         at=now,
         changes={name: [display(old), display(new)] for name, (old, new) in changes.items()},
     )
+    home.mark_touched(session, row, actor, changes, now)
 
 
 def row_ref(row: ItemRow) -> str:

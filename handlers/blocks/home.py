@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -145,6 +146,11 @@ def render_home(dashboard: Dashboard, viewer: Viewer) -> dict[str, Any]:
             blocks.append(_more(spec, total - len(shown)))
     # The caps keep a full dashboard near 70 blocks; fit_view is only a last line of defence.
     return _view("home", blocks)
+
+
+def draw_home(dashboard: Dashboard, now: datetime, timezone: str) -> dict[str, Any]:
+    """render_home for a reader in `timezone` at `now`: how bot.services.home draws a Home."""
+    return render_home(dashboard, Viewer(now, timezone))
 
 
 def render_see_all(dashboard: Dashboard, name: str, viewer: Viewer) -> dict[str, Any]:

@@ -33,12 +33,12 @@ from storage.types import UtcDateTime
 
 BATCH = 1000
 # Tables that are not the workspace's data: caches of Slack, the scheduler's own bookkeeping,
-# the ledgers of deliveries already handled, and the OAuth install's secrets (bot tokens stay
-# out of backup files; after a restore into a new database, installing the app again issues
-# fresh ones).
+# the ledgers of deliveries already handled, which App Homes are stale, and the OAuth install's
+# secrets (bot tokens stay out of backup files; after a restore into a new database,
+# installing the app again issues fresh ones).
 NOT_EXPORTED = frozenset(
     {"workspaces", "user_profiles", "processed_events", "view_submissions", "deliveries"}
-    | {"worker_marks"}
+    | {"worker_marks", "home_dirty"}
     | {"slack_installations", "slack_bots", "slack_oauth_states"}
 )
 WORKSPACE_COLUMNS = ("team_id", "enterprise_id", "created_at")

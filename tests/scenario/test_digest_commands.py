@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from storage.models import Project
-from tests.conftest import ALICE, CHANNEL
+from tests.conftest import ALICE, BOB, CHANNEL
 from tests.scenario.conftest import SlackSide, reply_text, stored
 from tests.support.slack_api import Call, FakeSlackWebAPI
 
@@ -84,6 +84,7 @@ def seed_items(slack: SlackSide) -> None:
     slack.reply("/action", "add <@U0BOB|bob> send the contract due tomorrow")
     slack.reply("/issue", "add Test rig down severity:high")
     slack.reply("/decision", "add Use vendor B")
+    slack.reply("/action", "list mine", user_id=BOB, user_name="bob")  # Bob's name is now known
 
 
 def test_preview_shows_the_digest_only_to_the_caller(

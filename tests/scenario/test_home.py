@@ -1,5 +1,6 @@
 """App Home through the real app: a signed app_home_opened publishes the person's dashboard, See
-all opens a modal, and a change redraws the Home tabs it touches."""
+all opens a modal, and a change leaves the opened Home tabs it touches to the worker's next
+round of redraws."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.scheduler import redraw_homes
+from bot.services.home import HOME_WINDOW
 from handlers import ids
 from tests.conftest import ALICE, BOB, TEAM
 from tests.scenario.conftest import SlackSide
@@ -83,8 +86,8 @@ def test_opening_home_publishes_the_dashboard_and_see_all_opens_the_rest(
     slack.reply("/risk", "add &lt;!channel&gt; vendor may slip impact:high")
     slack.reply("/action", "add <@U0BOB|bob> bob's own task due tomorrow")
     clock.advance(timedelta(days=3))  # Sunday: all twelve of Alice's are late
-    slack.settle()  # each change above redrew the Home tabs of the people it touched
-    published = len(fake.calls_to("views.publish"))
+    slack.settle()
+    published = len(fake.calls_to("views.publish"))  # none: nobody had opened their Home yet
 
     open_home(slack)
 
@@ -130,21 +133,35 @@ def test_a_newcomer_gets_a_welcome(slack: SlackSide, fake: FakeSlackWebAPI) -> N
     assert "`/pmo project &lt;name&gt;`" in texts(view_of(call))
 
 
-def test_refresh_home_publishes_after_a_change(
-    slack: SlackSide, fake: FakeSlackWebAPI, app_deps: Deps
+def test_a_change_redraws_the_opened_homes_it_touched_in_the_workers_next_round(
+    slack: SlackSide, fake: FakeSlackWebAPI, app_deps: Deps, clock: FixedClock
 ) -> None:
     slack.reply("/pmo", "project Apollo")
-    slack.reply("/risk", "list")  # reading changes nothing: no Home is redrawn
-    slack.settle()
-    assert fake.calls_to("views.publish") == []
-    slack.reply("/risk", "add vendor may slip impact:high")
-    slack.settle()
-    slack.reply("/risk", "close R-1 vendor delivered")
-    slack.settle()
+    open_home(slack)
+    open_home(slack, user=BOB)
+    clock.advance(HOME_WINDOW)
+    opened = len(fake.calls_to("views.publish"))
+    slack.reply("/risk", "list")  # reading changes nothing: no Home is stale
+    slack.reply("/risk", "update R-9 impact:high")  # refused: nothing changed, nothing stale
+    assert redraw_homes(app_deps) == 0
 
-    before, after = (view_of(call) for call in fake.calls_to("views.publish"))
+    slack.reply("/risk", "add vendor may slip, ask <@U0BOB|bob> impact:high")
+    slack.settle()
+    assert len(fake.calls_to("views.publish")) == opened  # the answer drew no Home
+    assert redraw_homes(app_deps) == 1  # Alice's: Bob is named in the title, not the owner
+    clock.advance(HOME_WINDOW)
+    slack.reply("/risk", "close R-1 vendor delivered")
+    assert redraw_homes(app_deps) == 1
+    clock.advance(HOME_WINDOW)
+    slack.reply("/action", "add <@U0BOB|bob> send the contract due tomorrow")
+    assert redraw_homes(app_deps) == 2  # Alice's, who logged it, and Bob's, who owns it
+
+    before, after, *_ = (view_of(call) for call in fake.calls_to("views.publish")[opened:])
     assert "*R-1* vendor may slip" in texts(before)
-    assert "Your open risks (1)" in texts(before)
     assert "R-1" not in texts(after)
     assert "You own no open risks." in texts(after)
-    assert all(call.params["user_id"] == ALICE for call in fake.calls_to("views.publish"))
+    published = [call.params["user_id"] for call in fake.calls_to("views.publish")[opened:]]
+    assert sorted(published) == [ALICE, ALICE, ALICE, BOB]
+    bobs = view_of(fake.calls_to("views.publish")[-1 if published[-1] == BOB else -2])
+    assert "send the contract" in texts(bobs)
+    assert redraw_homes(app_deps) == 0

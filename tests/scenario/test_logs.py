@@ -71,21 +71,22 @@ def test_every_line_of_a_command_names_team_command_and_one_request_id(
     slack: SlackSide, fake: FakeSlackWebAPI, kind: str, request: pytest.FixtureRequest
 ) -> None:
     slack.reply("/pmo", "project Apollo")
+    slack.reply("/risk", f"add {HOSTILE} impact:high")
     slack.settle()
-    # The Home tab redraw after the command fails, so the lazy listener (another thread) logs.
-    fake.fail_next("views.publish", 5, error="not_enabled")
+    # The CSV's upload after the answer fails, so the lazy listener (another thread) logs.
+    fake.fail_next("files.getUploadURLExternal", 5, error="not_in_channel")
     captured: Captured = request.getfixturevalue("json_lines" if kind == "json" else "logfmt")
 
-    slack.reply("/risk", f"add {HOSTILE} impact:high")
+    slack.reply("/risk", "export")
     slack.settle()
 
     lines = captured.records()
     assert len(lines) >= 2, captured.raw()
     assert {line["team"] for line in lines} == {TEAM}
-    assert {line["command"] for line in lines} == {"/risk add"}
+    assert {line["command"] for line in lines} == {"/risk export"}
     assert len({line["request_id"] for line in lines}) == 1
     assert any(line["msg"] == "slack request" and line["status"] == "200" for line in lines)
-    assert any("was not published" in line["msg"] for line in lines)  # from the lazy thread
+    assert any("not_in_channel" in line["msg"] for line in lines)  # from the lazy thread
     assert len(captured.raw()) == len(lines)  # one record, one line
     text = captured.stream.getvalue()
     assert "secret-word" not in text

@@ -158,14 +158,14 @@ def test_bulk_inserts_and_a_bundle_restore_compute_them_too(
 
 
 def test_the_migration_fills_them_in_for_rows_already_there(any_engine: Engine) -> None:
-    with any_engine.begin() as conn:  # back to 0010, then a register written before 0012
+    with any_engine.begin() as conn:  # back to 0011, then a register written before 0012
         conn.execute(text("DELETE FROM alembic_version"))
         for table in ("risks", "actions", "issues", "decisions"):
             conn.execute(text(f"DROP INDEX ix_{table}_page"))
             for column in ("is_open", "score", "severity_rank"):
                 if column in {c.name for c in models.Base.metadata.tables[table].c}:
                     conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
-        conn.execute(text("INSERT INTO alembic_version VALUES ('0010')"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0011')"))
     seed_project(Database(any_engine), team=TEAM, now=NOW, risks=30, actions=8, issues=8)
     upgrade(any_engine)
     assert_stored_right(any_engine)

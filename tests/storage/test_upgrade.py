@@ -18,6 +18,7 @@ def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> 
             conn.execute(text(f"DROP INDEX ix_{table}_page"))
             for column in order.get(table, ("is_open",)):
                 conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(text("DROP TABLE home_dirty"))
         conn.execute(text("DROP TABLE view_submissions"))
         conn.execute(text("DROP TABLE portfolio_digests"))
         for table in ("slack_installations", "slack_bots", "slack_oauth_states"):

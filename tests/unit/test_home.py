@@ -1,12 +1,10 @@
-"""App Home: the dashboard service on a real database, its renderer against Slack's specs, and
-refresh_home's promises (publishes, never raises, folds bursts)."""
+"""App Home: the dashboard service on a real database and its renderer against Slack's specs
+(keeping Homes up to date after changes: tests/storage/test_home_tabs.py)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import re
-import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,9 +35,7 @@ from handlers import ids
 from handlers.blocks import home as blocks
 from handlers.blocks.home import MODAL_ITEMS, render_home, render_see_all
 from handlers.blocks.text import Viewer
-from handlers.home import refresh_home
 from tests.conftest import ALICE, BOB, TEAM
-from tests.support.fakes import RecordingGateway
 from tests.support.slack_specs import validate_blocks, validate_web_api_call
 
 LONDON = ZoneInfo("Europe/London")
@@ -420,70 +416,3 @@ def test_see_all_when_everything_fits() -> None:
 
 def test_renderer_sections_are_the_services() -> None:
     assert tuple(blocks.SECTIONS) == SECTIONS
-
-
-# -- refresh_home -------------------------------------------------------------------------------
-
-
-def test_refresh_home_publishes_the_persons_dashboard(
-    workspace: Deps, alice: Actor, gateway: RecordingGateway
-) -> None:
-    refresh_home(workspace, replace(alice, timezone="UTC"))  # the zone is looked up anew
-    [published] = [p for p in gateway.posts if p["kind"] == "home"]
-    assert published["user_id"] == ALICE
-    text = text_of(check_home(published["view"]))
-    assert "*A-1* two days late" in text
-    assert "elsewhere" not in text
-    assert "Thu 19 Nov 15:00 GMT" in text  # as of now, in her zone
-
-
-def test_refresh_home_logs_failures_and_never_raises(
-    deps: Deps, alice: Actor, gateway: RecordingGateway, caplog: pytest.LogCaptureFixture
-) -> None:
-    gateway.down = True
-    with caplog.at_level(logging.WARNING, logger="handlers.home"):
-        refresh_home(deps, alice)
-    assert "was not published" in caplog.text
-    broken = replace(deps, db=replace_db_with_a_broken_one(deps))
-    with caplog.at_level(logging.ERROR, logger="handlers.home"):
-        refresh_home(broken, alice)
-    assert "refreshing the Home tab" in caplog.text
-    refresh_home(broken, alice)  # a failure leaves nothing stuck behind
-
-
-def replace_db_with_a_broken_one(deps: Deps) -> Any:
-    class Broken:
-        engine = deps.db.engine
-
-        def read(self) -> Any:
-            raise RuntimeError("database on fire")
-
-        write = read
-
-    return Broken()
-
-
-def test_refresh_home_folds_a_burst_into_one_more_pass(
-    deps: Deps, alice: Actor, gateway: RecordingGateway
-) -> None:
-    started, release = threading.Event(), threading.Event()
-    published: list[dict[str, Any]] = []
-
-    def slow_publish(user_id: str, view: dict[str, Any]) -> bool:
-        published.append(view)
-        started.set()
-        assert release.wait(10)
-        return True
-
-    gateway.publish_home = slow_publish  # type: ignore[method-assign]
-    first = threading.Thread(target=refresh_home, args=(deps, alice))
-    first.start()
-    assert started.wait(10)
-    for _ in range(5):
-        refresh_home(deps, alice)  # returns at once: the running refresh will go again
-    release.set()
-    first.join(10)
-    assert not first.is_alive()
-    assert len(published) == 2
-    refresh_home(deps, alice)  # and afterwards a call runs by itself
-    assert len(published) == 3

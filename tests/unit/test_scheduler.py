@@ -1,4 +1,5 @@
-"""The worker's APScheduler set-up: one interval job, coalesced, one at a time, trouble logged."""
+"""The worker's APScheduler set-up: two interval jobs (the tick, the App Home redraws), each
+coalesced and one at a time, trouble logged."""
 
 from __future__ import annotations
 
@@ -9,20 +10,23 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 
 from bot.deps import Deps
-from bot.scheduler import _on_trouble, build_scheduler, tick
+from bot.scheduler import HOMES_JOB, _on_trouble, build_scheduler, redraw_homes, tick
 
 
-def test_one_interval_job_that_never_overlaps(deps: Deps) -> None:
+def test_two_interval_jobs_that_never_overlap(deps: Deps) -> None:
     deps = replace(deps, settings=replace(deps.settings, tick_seconds=45))
     scheduler = build_scheduler(deps)
 
-    [job] = scheduler.get_jobs()
+    job, homes = scheduler.get_jobs()
     assert job.id == "tick"
     assert job.func is tick
     assert job.trigger.interval.total_seconds() == 45
     assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 45)
     assert job.kwargs["deps"] is deps
     assert job.next_run_time == deps.clock.now()  # the first pass runs at start
+    assert (homes.id, homes.func, homes.kwargs["deps"]) == (HOMES_JOB, redraw_homes, deps)
+    assert homes.trigger.interval.total_seconds() == 1
+    assert (homes.coalesce, homes.max_instances) == (True, 1)
 
 
 def test_missed_and_failed_passes_are_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,100 @@
+"""App Home tabs: who has opened theirs, which a change made stale, and claiming one to redraw."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import HomeDirty, Workspace
+from storage.repositories.dialect import upsert
+from storage.types import UtcDateTime
+
+
+def opened(session: Session, workspace_id: int, user_id: str, now: datetime) -> None:
+    """Remember that the person opened their Home: from now on changes mark it stale."""
+    stmt = (
+        upsert(session, HomeDirty)
+        .values(workspace_id=workspace_id, user_id=user_id, opened_at=now)
+        .on_conflict_do_update(
+            index_elements=[HomeDirty.workspace_id, HomeDirty.user_id], set_={"opened_at": now}
+        )
+    )
+    session.execute(stmt)
+
+
+def mark(session: Session, workspace_id: int, users: Collection[str], now: datetime) -> None:
+    """Mark stale the Homes of those of `users` who have opened theirs; others have no row."""
+    stmt = (
+        update(HomeDirty)
+        .where(
+            HomeDirty.workspace_id == workspace_id,
+            HomeDirty.user_id.in_(sorted(users)),  # one order: concurrent marks never deadlock
+            HomeDirty.dirty_since.is_(None),
+        )
+        .values(dirty_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def stale(
+    session: Session, now: datetime, window: timedelta, limit: int
+) -> Sequence[tuple[int, str, str]]:
+    """(workspace id, team id, user id) of Homes marked stale and not drawn within `window`,
+    the longest waiting first; none of a workspace the app was uninstalled from."""
+    rows = session.execute(
+        select(HomeDirty.workspace_id, Workspace.team_id, HomeDirty.user_id)
+        .join(Workspace, Workspace.id == HomeDirty.workspace_id)
+        .where(HomeDirty.dirty_since.is_not(None), _drawable(now, window))
+        .where(Workspace.uninstalled_at.is_(None))
+        .order_by(HomeDirty.dirty_since)
+        .limit(limit)
+    )
+    return [(ws, team, user) for ws, team, user in rows]
+
+
+def claim(
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    now: datetime,
+    window: timedelta,
+    *,
+    stale_only: bool = True,
+) -> bool:
+    """Take the Home to draw it now: True for one caller only, however many try at once (a
+    conditional update: the row is clean, and drawn, when the others look again). It is not
+    drawn twice within `window`. Without `stale_only`, a clean Home is taken too (its owner
+    just opened it)."""
+    conditions = [
+        HomeDirty.workspace_id == workspace_id,
+        HomeDirty.user_id == user_id,
+        _drawable(now, window),
+    ]
+    if stale_only:
+        conditions.append(HomeDirty.dirty_since.is_not(None))
+    stmt = (
+        update(HomeDirty)
+        .where(*conditions)
+        .values(dirty_since=None, drawn_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def unclaim(session: Session, workspace_id: int, user_id: str, now: datetime) -> None:
+    """A claimed Home could not be published: stale again, drawn on a later round."""
+    stmt = (
+        update(HomeDirty)
+        .where(HomeDirty.workspace_id == workspace_id, HomeDirty.user_id == user_id)
+        .values(dirty_since=func.coalesce(HomeDirty.dirty_since, literal(now, UtcDateTime())))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def _drawable(now: datetime, window: timedelta) -> ColumnElement[bool]:
+    return or_(HomeDirty.drawn_at.is_(None), HomeDirty.drawn_at <= now - window)
