@@ -76,12 +76,13 @@ def add_item(
         for name, value in values.items():
             write_field(row, name, value, now)
         changes = snapshot(row)
+        home.mark_touched(session, row, actor, changes, now)
         # The numbering lock (PostgreSQL: the counter row of this workspace and kind, held to
         # the commit) is taken last, so only the inserts wait behind it; both are prebuilt
         # Core statements, the row never entering the session's unit of work.
         row.number = workspaces.next_number(session, ws, kind.value)
         items.insert_new(session, kind.value, row)
-        _record(session, row, "created", actor, now, changes)
+        _record(session, row, "created", actor, now, changes, homes_marked=True)
         return Change(to_item(row, project_ref(project)), "created", changes)
 
 
@@ -267,8 +268,16 @@ def _audit(
 
 
 def _record(
-    session: Session, row: ItemRow, verb: str, actor: Actor, now: datetime, changes: Changes
+    session: Session,
+    row: ItemRow,
+    verb: str,
+    actor: Actor,
+    now: datetime,
+    changes: Changes,
+    *,
+    homes_marked: bool = False,
 ) -> None:
+    """The change's audit row, and the Homes it touched marked stale (unless already)."""
     audit.record(
         session,
         workspace_id=row.workspace_id,
@@ -281,7 +290,8 @@ def _record(
         at=now,
         changes={name: [display(old), display(new)] for name, (old, new) in changes.items()},
     )
-    home.mark_touched(session, row, actor, changes, now)
+    if not homes_marked:
+        home.mark_touched(session, row, actor, changes, now)
 
 
 def row_ref(row: ItemRow) -> str:
