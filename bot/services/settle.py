@@ -29,7 +29,6 @@ class Settled:
     found: dict[int, SendResult] = field(default_factory=dict)  # row id → the message
     missing: list[Delivery] = field(default_factory=list)  # never reached Slack: send them
     unknown: list[Delivery] = field(default_factory=list)  # Slack can't say now: ask later
-    reads: int = 0
 
 
 def settle(
@@ -65,7 +64,6 @@ def settle(
                 settled.missing.append(row)
             else:
                 settled.found[row.id] = found
-    settled.reads = sum(reads.values())
     return settled
 
 
