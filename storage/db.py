@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import Any
@@ -36,6 +36,25 @@ _WRITE = "pmo_write"
 _BUSY_MS = "pmo_busy_ms"  # this transaction's SQLite busy timeout, when not the engine's own
 _QUEUE = "pmo_write_queue"  # the engine's WriteQueue (SQLite), in its execution options
 _writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
+# Facts that never change once stored (a workspace's row id for its team), kept per Database
+# so a request need not read them again: a session reads them under _KNOWN and notes what it
+# read under _LEARNED, which joins _KNOWN only once its transaction has committed (a row it
+# inserted and then rolled back is never remembered).
+_KNOWN = "pmo_known"
+_LEARNED = "pmo_learned"
+MAX_KNOWN = 100_000  # a bound on memory: past it the process starts afresh
+
+
+def recall(session: Session, key: Hashable) -> Any | None:
+    """A fact committed earlier in this process (see _KNOWN), else None."""
+    known = session.info.get(_KNOWN)
+    return None if known is None else known.get(key)
+
+
+def learn(session: Session, key: Hashable, value: Any) -> None:
+    """Note a fact that never changes once committed; the process remembers it after this
+    session's transaction commits."""
+    session.info.setdefault(_LEARNED, {})[key] = value
 
 
 class DatabaseUnavailable(Exception):
@@ -183,7 +202,8 @@ class Database:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._known: dict[Hashable, Any] = {}
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info={_KNOWN: self._known})
         queue = engine.get_execution_options().get(_QUEUE)
         self._queue: WriteQueue | None = queue if isinstance(queue, WriteQueue) else None
 
@@ -207,12 +227,20 @@ class Database:
             with queued as options, self._sessions() as session, session.begin():
                 session.connection(execution_options={_WRITE: write, **options})
                 yield session
+            self._remember(session.info.get(_LEARNED))
         except DBAPIError as exc:
             if _is_transient(exc):
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
         except PoolTimeout as exc:  # every pooled connection busy for the whole budget
             raise DatabaseUnavailable(str(exc)) from exc
+
+    def _remember(self, learned: dict[Hashable, Any] | None) -> None:
+        if not learned:
+            return
+        if len(self._known) + len(learned) > MAX_KNOWN:
+            self._known.clear()
+        self._known.update(learned)
 
     @contextmanager
     def snapshot(self) -> Iterator[Session]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk.models.blocks import Block, HeaderBlock
+from slack_sdk.models.blocks import HeaderBlock
 
 from bot.dates import format_day
 from bot.digest_domain import ACTIONS, ISSUES, PARENT, RISKS, STANDUP, Digest, Listed, Turnout
 from bot.domain import DigestDue, Item, Kind
 from handlers.blocks.items import score_badge
+from handlers.blocks.limits import Drawable
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, plural, rag_label, when
 
@@ -71,7 +72,7 @@ def item_line(digest: Digest, item: Item, *, owner: bool = True) -> str:
     return "• " + " · ".join(parts)
 
 
-def _listing(digest: Digest, title: str, listed: Listed, more_command: str) -> Block:
+def _listing(digest: Digest, title: str, listed: Listed, more_command: str) -> Drawable:
     if not listed.total:
         return section(f"*{title}*: none")
     lines = [f"*{title}* ({listed.total})"]
@@ -132,7 +133,7 @@ def _turnout(turnout: Turnout) -> str:
 def render_parent(digest: Digest) -> Drawn:
     header = clip(f"Weekly digest: {digest.project.name}", HEADER_MAX)
     intro = f"{_project(digest)} · {_week(digest)}"
-    blocks: list[Block] = [
+    blocks: list[Drawable] = [
         HeaderBlock(text=header),
         section("\n".join([intro, *_rag_lines(digest)])),
         section("\n".join(_figures(digest))),
@@ -176,17 +177,17 @@ def render_actions(digest: Digest) -> Drawn:
         f"{digest.actions_done.total} done this week; {digest.overdue_total} overdue, "
         f"{digest.due_next_week.total} due next week"
     )
-    blocks = [section(title)]
+    blocks: list[Drawable] = [section(title)]
     blocks.append(_listing(digest, "Done this week", digest.actions_done, "/action list done"))
     blocks += _overdue(digest)
     blocks.append(_listing(digest, "Due next week", digest.due_next_week, "/action list open"))
     return f"Actions in {escape(digest.project.name)} this week", as_dicts(blocks)
 
 
-def _overdue(digest: Digest) -> list[Block]:
+def _overdue(digest: Digest) -> list[Drawable]:
     if not digest.overdue_total:
         return [section("*Overdue*: none")]
-    blocks = [section(f"*Overdue, by owner* ({digest.overdue_total})")]
+    blocks: list[Drawable] = [section(f"*Overdue, by owner* ({digest.overdue_total})")]
     for load in digest.overdue:
         lines = [f"{who(digest, load.owner_id)} — {load.count} overdue"]
         lines += ["   " + item_line(digest, item, owner=False) for item in load.items]

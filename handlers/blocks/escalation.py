@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-
 from bot.dates import format_day
 from bot.domain import EscalationDue, LateAction
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
-from handlers.blocks.limits import MESSAGE_BLOCKS, text_size
+from handlers.blocks.limits import MESSAGE_BLOCKS, Drawable, text_size
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.text import Viewer, escape, mention, plural
 from handlers.ids import item_block
@@ -30,7 +28,7 @@ def render_escalation(due: EscalationDue, viewer: Viewer) -> tuple[str, list[dic
     count = len(due.actions)
     reached = f"{plural(count, 'action')} reached {plural(due.escalation_days, 'working day')} late"
     name = escape(due.project.name)
-    blocks: list[Block | dict[str, Any]] = [section(f":rotating_light: *{name}*: {reached}")]
+    blocks: list[Drawable] = [section(f":rotating_light: *{name}*: {reached}")]
     size = 0
     listed: list[LateAction] = []
     for late in due.actions:

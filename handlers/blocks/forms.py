@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
-    Block,
     DatePickerElement,
     InputBlock,
     InputInteractiveElement,
@@ -32,7 +31,7 @@ from bot.dates import format_day, parse_due
 from bot.domain import Item, Kind, ProjectRef
 from bot.errors import DateError, ParseError
 from bot.fields import FIELDS, NOTE_MAX, SEVERITIES, TITLE_MAX, FieldSpec, FieldType, Value
-from handlers.blocks.limits import LABEL_MAX, OPTIONS_MAX, fit_view
+from handlers.blocks.limits import LABEL_MAX, OPTIONS_MAX, Drawable, fit_view
 from handlers.blocks.reply import context, section
 from handlers.blocks.text import clip, escape, prefilled_refs, typed_text
 from handlers.ids import ADD_VIEW, EDIT_VIEW, KIND_SELECT
@@ -203,7 +202,7 @@ def message_form(
             "`/pmo project <name>` (for example `/pmo project Apollo`), then log messages there."
         )
     where = "with a link to the message" if meta.link else "(Slack gave no link to the message)"
-    blocks: list[Block] = [context(f"Logging a message {where}."), _kind_select(kind)]
+    blocks: list[Drawable] = [context(f"Logging a message {where}."), _kind_select(kind)]
     if meta.project is None:
         blocks.append(_project_select(choices, prefill.project))
     initial: dict[str, Value | None] = {"title": prefill.title, "description": prefill.description}
@@ -274,7 +273,7 @@ def prefill_from_state(state: State) -> Prefill:
 
 
 def _modal(
-    callback_id: str, title: str, submit: str, blocks: list[Block], meta: FormMeta
+    callback_id: str, title: str, submit: str, blocks: list[Drawable], meta: FormMeta
 ) -> ViewDict:
     view = View(
         type="modal",
@@ -295,8 +294,8 @@ def _inputs(
     names: tuple[str, ...] | None = None,
     *,
     edit: bool = False,
-) -> list[Block]:
-    blocks: list[Block] = []
+) -> list[Drawable]:
+    blocks: list[Drawable] = []
     for name in names or FORM_FIELDS[kind]:
         spec = _spec(kind, name)
         value = values.get(name)

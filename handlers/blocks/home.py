@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    Block,
     ButtonElement,
     DividerBlock,
     HeaderBlock,
@@ -28,7 +27,7 @@ from bot.domain import (
 )
 from handlers.blocks.controls import item_controls
 from handlers.blocks.items import summary_line
-from handlers.blocks.limits import fit_view
+from handlers.blocks.limits import Drawable, fit_view
 from handlers.blocks.reply import context, section
 from handlers.blocks.text import Viewer, clip, escape_clip, mention, rag_label, when
 from handlers.ids import HOME_SEE_ALL
@@ -37,7 +36,6 @@ MODAL_ITEMS = 90  # rows in a "see all" modal, leaving room for its intro and it
 PACK_MAX = 2800  # characters of lines packed into one section, under limits.TEXT_MAX
 NAME_MAX = 80
 REASON_MAX = 200
-Part = Block | dict[str, Any]  # a builder's block, or item_controls' dict
 
 
 @dataclass(frozen=True)
@@ -123,7 +121,7 @@ def render_home(dashboard: Dashboard, viewer: Viewer) -> dict[str, Any]:
     """The person's Home tab (a `views.publish` view): each section capped, "and N more" with
     a See all button, and under 100 blocks however much they own."""
     if dashboard.is_empty:
-        blocks: list[Part] = [HeaderBlock(text="Welcome to PMO Bot"), section(WELCOME)]
+        blocks: list[Drawable] = [HeaderBlock(text="Welcome to PMO Bot"), section(WELCOME)]
         return _view("home", blocks)
     blocks = [
         HeaderBlock(text="Your PMO dashboard"),
@@ -159,7 +157,7 @@ def render_see_all(dashboard: Dashboard, name: str, viewer: Viewer) -> dict[str,
     rows, total = next((rows, total) for each, rows, total in _sections(dashboard) if each == name)
     shown = rows[:MODAL_ITEMS]
     if not shown:
-        blocks: list[Part] = [section(_days(spec.empty, dashboard, name))]
+        blocks: list[Drawable] = [section(_days(spec.empty, dashboard, name))]
         return _view("modal", blocks, title=_days(spec.title, dashboard, name))
     blocks = [context(f"{_count(total, spec)}, {spec.order}.")]
     blocks.extend(_rows(name, shown, viewer, controls=False))
@@ -187,7 +185,7 @@ def _rows(
     viewer: Viewer,
     *,
     controls: bool,
-) -> list[Part]:
+) -> list[Drawable]:
     """Actions and risks one section each, with their buttons on Home; projects and decisions
     as lines packed into few sections, since they have no buttons."""
     if name == PROJECTS:
@@ -197,7 +195,7 @@ def _rows(
     line: Callable[[Item, Viewer], str] = _decision_line if name == DECISIONS else _item_line
     if name == DECISIONS and controls:
         return list(_packed([line(item, viewer) for item in items]))
-    blocks: list[Part] = []
+    blocks: list[Drawable] = []
     for item in items:
         blocks.append(section(line(item, viewer)))
         buttons = item_controls(item) if controls else None
@@ -225,9 +223,9 @@ def _project_line(row: ProjectStatus, viewer: Viewer) -> str:
     return f"• {rag_label(entry.rag)} {name}{reason} · {when(entry.at, viewer)}"
 
 
-def _packed(lines: Sequence[str]) -> list[Block]:
+def _packed(lines: Sequence[str]) -> list[Drawable]:
     """Lines joined into as few sections as fit, each under Slack's 3,000 characters."""
-    blocks: list[Block] = []
+    blocks: list[Drawable] = []
     chunk: list[str] = []
     for line in (clip(line, PACK_MAX) for line in lines):
         if chunk and sum(len(x) + 1 for x in chunk) + len(line) > PACK_MAX:
@@ -239,7 +237,7 @@ def _packed(lines: Sequence[str]) -> list[Block]:
     return blocks
 
 
-def _more(spec: _Section, more: int) -> Block:
+def _more(spec: _Section, more: int) -> Drawable:
     text = f"…and {more} more {spec.noun if more == 1 else spec.nouns}."
     return SectionBlock(
         text=MarkdownTextObject(text=text),
@@ -256,7 +254,7 @@ def _days(text: str, dashboard: Dashboard, name: str) -> str:
     return text.replace("{days}", str(days))
 
 
-def _view(kind: str, blocks: Sequence[Part], title: str = "") -> dict[str, Any]:
+def _view(kind: str, blocks: Sequence[Drawable], title: str = "") -> dict[str, Any]:
     rendered = fit_view(blocks)
     view: dict[str, Any] = {"type": kind, "blocks": rendered}
     if kind == "modal":

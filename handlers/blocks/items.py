@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock
+from slack_sdk.models.blocks import DividerBlock
 
 from bot.domain import AuditEntry, Change, Item, ItemPage, Kind, ScoreBand
 from bot.presses import HANDED
 from handlers.blocks.controls import SHOW_ORIGIN, item_controls, list_origin, read_value
-from handlers.blocks.limits import fit_message
+from handlers.blocks.limits import Drawable, fit_message
 from handlers.blocks.reply import Reply, as_dicts, context, section
-from handlers.blocks.serialize import block_dict
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, when
 from handlers.ids import CONTROLS_BLOCK, NOTE_BLOCK, controls_block, item_block
 
@@ -72,7 +71,7 @@ def render_change(change: Change, actor_id: str, viewer: Viewer) -> Reply:
     verb = VERB_TEXT.get(change.verb, change.verb)
     emoji = VERB_EMOJI.get(change.verb, ":pencil2:")
     headline = f"{emoji} {mention(actor_id)} {verb} {summary_line(item, viewer)}"
-    blocks: list[Block] = [section(headline)]
+    blocks: list[Drawable] = [section(headline)]
     details = _change_details(change, viewer)
     if details:
         blocks.append(context(details))
@@ -148,7 +147,7 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
             where = f"{page.total} in {page.pages} pages"
             empty = f"{title}: page {page.page} is past the end ({where})."
         return Reply(empty, as_dicts([section(empty)]))
-    blocks: list[Block | dict[str, Any]] = [section(f"{title} — {page.total} in all")]
+    blocks: list[Drawable] = [section(f"{title} — {page.total} in all")]
     origin = list_origin(page.scope, page.owner_id, page.project.slug, page.page)
     for item in page.items:
         blocks.append(section(summary_line(item, viewer), block_id=item_block(item.ref)))
@@ -172,9 +171,7 @@ def render_page(page: ItemPage, viewer: Viewer) -> Reply:
 
 def render_item(item: Item, viewer: Viewer, history: tuple[AuditEntry, ...] = ()) -> Reply:
     """One item in full (ephemeral); with `history`, its audit trail instead of the details."""
-    blocks: list[Block | dict[str, Any]] = [
-        section(summary_line(item, viewer), block_id=item_block(item.ref))
-    ]
+    blocks: list[Drawable] = [section(summary_line(item, viewer), block_id=item_block(item.ref))]
     controls = item_controls(item, SHOW_ORIGIN) if not history else None
     if controls is not None:
         blocks.append(controls)
@@ -223,7 +220,7 @@ def _links_label(item: Item) -> str:
     }[item.kind]
 
 
-def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Block]:
+def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Drawable]:
     lines = []
     for entry in history[-HISTORY_MAX:]:
         changes = "; ".join(
@@ -234,7 +231,7 @@ def _history_blocks(history: tuple[AuditEntry, ...], viewer: Viewer) -> list[Blo
         if entry.actor_team:
             who += f" (from their own workspace {escape(entry.actor_team)})"
         lines.append(f"• {when(entry.at, viewer)} {who} *{entry.verb}* {changes}")
-    blocks: list[Block] = []
+    blocks: list[Drawable] = []
     if len(history) > HISTORY_MAX:
         blocks.append(context(f"Showing the last {HISTORY_MAX} of {len(history)} changes."))
     chunk: list[str] = []
@@ -271,7 +268,7 @@ def control_note(
             detail = f" to {mention(item.owner_id)}"
         emoji = VERB_EMOJI.get(verb, ":pencil2:")
         text = f"{emoji} {mention(actor_id)} {VERB_TEXT.get(verb, verb)} {item.ref}{detail}"
-    return block_dict(context(text, block_id=NOTE_BLOCK))
+    return context(text, block_id=NOTE_BLOCK)
 
 
 def _moved_on(item: Item, already: str, viewer: Viewer) -> str:
@@ -292,7 +289,7 @@ def patch_item_blocks(
         if block_id == NOTE_BLOCK:
             continue
         if block_id == item_block(item.ref):
-            patched.append(block_dict(section(summary_line(item, viewer), block_id=block_id)))
+            patched.append(section(summary_line(item, viewer), block_id=block_id))
             patched.append(note)
         elif block_id == controls_block(item.ref) or block_id.startswith(
             controls_block(item.ref) + "|"  # not A-12's controls when A-1's were pressed

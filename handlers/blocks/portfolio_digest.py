@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block, HeaderBlock
+from slack_sdk.models.blocks import HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import PortfolioDue
 from bot.portfolio_domain import PortfolioDigestChange, PortfolioDigestSettings
+from handlers.blocks.limits import Drawable
 from handlers.blocks.projects import portfolio_blocks, portfolio_summary
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, escape, mention, plural, when
@@ -31,7 +32,7 @@ PRIVATE = "a private project is shown only to its own channel's members."
 def render_portfolio_due(due: PortfolioDue) -> tuple[str, list[dict[str, Any]]]:
     """The weekly portfolio posted in its channel (the tick's renderer)."""
     title = f"Weekly portfolio — {format_day(due.local_day)}"
-    blocks: list[Block] = [HeaderBlock(text=title), *portfolio_blocks(due.rows)]
+    blocks: list[Drawable] = [HeaderBlock(text=title), *portfolio_blocks(due.rows)]
     if due.left_out:
         blocks.append(context(f"{plural(due.left_out, 'private project')} left out: {PRIVATE}"))
     blocks.append(context(POINTER))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, HeaderBlock
+from slack_sdk.models.blocks import HeaderBlock
 
 from bot.digest_domain import rag_trend
 from bot.domain import PortfolioRow, ProjectRef, ProjectStatus, Rag, ScoreBand, StatusEntry
 from bot.errors import UserError
 from handlers.blocks.items import score_badge
+from handlers.blocks.limits import Drawable
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, clip, escape, escape_clip, mention, plural, rag_label, when
 
@@ -57,7 +58,7 @@ def render_status(status: ProjectStatus, viewer: Viewer) -> Reply:
         hint = "`/pmo status green|amber|red &lt;reason&gt;`"
         text = f"*{name}* has no status yet. Set it with {hint}."
         return Reply(text, as_dicts([section(text)]))
-    blocks: list[Block] = [section(f"*{name}* is {_entry_line(status.current, viewer)}")]
+    blocks: list[Drawable] = [section(f"*{name}* is {_entry_line(status.current, viewer)}")]
     if len(status.history) > 1:
         lines = [f"• {_entry_line(entry, viewer)}" for entry in status.history[1:]]
         blocks.append(context("Before that:\n" + "\n".join(lines)))
@@ -73,7 +74,7 @@ def render_portfolio(rows: tuple[PortfolioRow, ...]) -> Reply:
     if not rows:
         text = "No projects yet. Create one in its channel with `/pmo project &lt;name&gt;`."
         return Reply(text, as_dicts([section(text)]))
-    blocks: list[Block] = [HeaderBlock(text=f"Portfolio: {plural(len(rows), 'project')}")]
+    blocks: list[Drawable] = [HeaderBlock(text=f"Portfolio: {plural(len(rows), 'project')}")]
     blocks += portfolio_blocks(rows)
     return Reply(portfolio_summary(rows, "Portfolio"), as_dicts(blocks))
 
@@ -83,10 +84,10 @@ def portfolio_summary(rows: tuple[PortfolioRow, ...], title: str) -> str:
     return f"{title}: {plural(len(rows), 'project')}, {red} red"
 
 
-def portfolio_blocks(rows: tuple[PortfolioRow, ...]) -> list[Block]:
+def portfolio_blocks(rows: tuple[PortfolioRow, ...]) -> list[Drawable]:
     """One section a project, as many as fit (in number and in text), then a line counting
     the rest: `/pmo portfolio` and the weekly portfolio digest draw the same rows."""
-    blocks: list[Block] = []
+    blocks: list[Drawable] = []
     used = shown = 0
     for row in rows[:PORTFOLIO_MAX]:
         line = _portfolio_line(row)

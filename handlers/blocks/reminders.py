@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import (
@@ -28,7 +28,7 @@ from handlers.blocks.controls import item_controls
 from handlers.blocks.digest import render_digest_due
 from handlers.blocks.escalation import render_escalation
 from handlers.blocks.items import summary_line
-from handlers.blocks.limits import MESSAGE_BLOCKS
+from handlers.blocks.limits import MESSAGE_BLOCKS, Drawable
 from handlers.blocks.portfolio_digest import render_portfolio_due
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.standup_prompts import render_prompt, render_summary
@@ -64,7 +64,7 @@ def render_due(due: Due, now: datetime) -> tuple[str, list[dict[str, Any]]]:
 
 def render_reminder(due: ReminderDue, viewer: Viewer) -> tuple[str, list[dict[str, Any]]]:
     day = format_day(due.local_day)
-    blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=f"Your PMO reminder for {day}")]
+    blocks: list[Drawable] = [HeaderBlock(text=f"Your PMO reminder for {day}")]
     budget = WITH_CONTROLS
     rest: list[str] = []
     for number, project_section in enumerate(due.sections):
@@ -111,7 +111,7 @@ def _project_title(project_section: ProjectSection) -> str:
     return f"*{escape(project.name)}* <#{project.channel_id}> · {count}"
 
 
-def _rest(lines: list[str]) -> list[Block]:
+def _rest(lines: list[str]) -> list[Drawable]:
     """Items past the buttons' budget, as plain lines, as many as fit; then a count."""
     shown: list[str] = []
     size = 0
@@ -120,7 +120,7 @@ def _rest(lines: list[str]) -> list[Block]:
             break
         shown.append(line)
         size += len(line) + 1
-    blocks = [section("And also:\n" + "\n".join(shown))]
+    blocks: list[Drawable] = [section("And also:\n" + "\n".join(shown))]
     if len(shown) < len(lines):
         blocks.append(context(f"…and {len(lines) - len(shown)} more."))
     return blocks

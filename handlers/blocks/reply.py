@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
-
-from handlers.blocks.limits import CONTEXT_TEXT_MAX, TEXT_MAX, fit_fallback, fit_message
+from handlers.blocks.limits import CONTEXT_TEXT_MAX, TEXT_MAX, Drawable, fit_fallback, fit_message
 from handlers.blocks.text import clip
 
 
@@ -32,18 +30,23 @@ class Reply:
         return body
 
 
-def section(markdown: str, block_id: str | None = None) -> Block:
-    """A section of escaped mrkdwn, cut (never inside an entity or a `<…>`) to Slack's limit."""
-    return SectionBlock(text=MarkdownTextObject(text=clip(markdown, TEXT_MAX)), block_id=block_id)
+def section(markdown: str, block_id: str | None = None) -> dict[str, Any]:
+    """A section of escaped mrkdwn, cut (never inside an entity or a `<…>`) to Slack's limit.
+    Drawn straight to the dict slack_sdk's SectionBlock would give (tests/unit/test_serialize.py):
+    these two shapes are most of what the bot draws, and the builder's validation was a third
+    of a list's drawing."""
+    drawn = {"text": {"text": clip(markdown, TEXT_MAX), "type": "mrkdwn"}, "type": "section"}
+    return drawn if block_id is None else {"block_id": block_id, **drawn}
 
 
-def context(markdown: str, block_id: str | None = None) -> Block:
-    return ContextBlock(
-        elements=[MarkdownTextObject(text=clip(markdown, CONTEXT_TEXT_MAX))], block_id=block_id
-    )
+def context(markdown: str, block_id: str | None = None) -> dict[str, Any]:
+    """A context block of one escaped mrkdwn element, as slack_sdk's ContextBlock draws it."""
+    element = {"text": clip(markdown, CONTEXT_TEXT_MAX), "type": "mrkdwn"}
+    drawn = {"elements": [element], "type": "context"}
+    return drawn if block_id is None else {"block_id": block_id, **drawn}
 
 
-def as_dicts(blocks: Sequence[Block | dict[str, Any]], more: str = "") -> list[dict[str, Any]]:
+def as_dicts(blocks: Sequence[Drawable], more: str = "") -> list[dict[str, Any]]:
     """A message's blocks as dicts, fitted to Slack's limits (`more`: where the rest is, said
     under an "…and N more" line if anything had to be cut; see handlers.blocks.limits)."""
     return fit_message(blocks, more)

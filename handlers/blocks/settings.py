@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_sdk.models.blocks import Block
-
 from bot.domain import (
     AwayChange,
     AwaySpan,
@@ -17,6 +15,7 @@ from bot.domain import (
     ReminderSettings,
     SettingsChange,
 )
+from handlers.blocks.limits import Drawable
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, escape, escape_clip, mention, plural, when
 
@@ -142,7 +141,7 @@ def render_holidays(listing: HolidayList, viewer: Viewer) -> Reply:
         )
         return Reply(text, as_dicts([section(text)]))
     lines = [f"• {_holiday_words(h, viewer)}" for h in listing.holidays]
-    blocks: list[Block] = [
+    blocks: list[Drawable] = [
         section(f":palm_tree: *Upcoming holidays* for {whose}\n" + "\n".join(lines))
     ]
     rest = listing.total - len(listing.holidays)
@@ -214,7 +213,7 @@ def _away_text(status: AwayStatus, viewer: Viewer) -> str:
     return f"Your time away: {plural(status.total, 'period')}"
 
 
-def _away_blocks(status: AwayStatus, viewer: Viewer) -> list[Block]:
+def _away_blocks(status: AwayStatus, viewer: Viewer) -> list[Drawable]:
     lines = [f"• {_span_line(span, status, viewer)}" for span in status.periods]
     rest = status.total - len(status.periods)
     if rest > 0:
@@ -248,7 +247,7 @@ def render_away_change(change: AwayChange, viewer: Viewer) -> Reply:
         text = ":wave: Welcome back: " + " and ".join(parts) + "."
     else:
         text = f"You had no current or upcoming time away; nothing changed. {AWAY_HINT}"
-    blocks: list[Block] = [section(text)]
+    blocks: list[Drawable] = [section(text)]
     if status.periods and change.verb != "ended":
         others = "; ".join(_span_line(span, status, viewer) for span in status.periods)
         more = status.total - len(status.periods)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.dates import format_day
 from bot.domain import StandupPromptDue, StandupSummaryDue
+from handlers.blocks.limits import Drawable
 from handlers.blocks.reply import as_dicts, context, section
 from handlers.blocks.text import escape, mention, plural
 from handlers.ids import STANDUP_ANSWER
@@ -28,7 +29,7 @@ def render_prompt(due: StandupPromptDue) -> tuple[str, list[dict[str, Any]]]:
         value=f"{standup.id}:{due.local_day.isoformat()}",
         style="primary",
     )
-    blocks: list[Block] = [
+    blocks: list[Drawable] = [
         section(f"{opening}\n{questions}"),
         ActionsBlock(elements=[button]),
         context(
@@ -48,7 +49,7 @@ def render_summary(due: StandupSummaryDue) -> tuple[str, list[dict[str, Any]]]:
             names = ", ".join(mention(user) for user in who[:60])
             more = f" and {len(who) - 60} more" if len(who) > 60 else ""
             lines.append(f"*{label}* ({len(who)}): {names}{more}")
-    blocks: list[Block] = [section("\n".join(lines))]
+    blocks: list[Drawable] = [section("\n".join(lines))]
     if not due.answered:
         blocks.append(context(f"No answers today: {plural(people, 'member')} were asked."))
     return f"Standup summary for {day}: {len(due.answered)} of {people} answered", as_dicts(blocks)

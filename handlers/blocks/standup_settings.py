@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block, HeaderBlock
+from slack_sdk.models.blocks import HeaderBlock
 
 from bot.dates import format_day
 from bot.domain import WEEKDAYS, StandupChange, StandupConfig, StandupEntry, StandupReport
+from handlers.blocks.limits import Drawable
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import Viewer, escape, escape_clip, mention, plural, when
 from handlers.usage import standup_overview
@@ -106,7 +107,7 @@ def render_standup(standup: StandupConfig | None, viewer: Viewer, *, help: bool 
             "(what they did, what's next, what's blocking them); the answers gather in a "
             "thread here."
         )
-        blocks = [section(text)]
+        blocks: list[Drawable] = [section(text)]
     else:
         text = f"Standup: {standup.at_time:%H:%M}, {days_label(standup.days)}"
         blocks = _settings_blocks(standup, viewer)
@@ -118,7 +119,7 @@ def render_standup(standup: StandupConfig | None, viewer: Viewer, *, help: bool 
     return Reply(text, as_dicts(blocks))
 
 
-def _settings_blocks(standup: StandupConfig, viewer: Viewer) -> list[Block]:
+def _settings_blocks(standup: StandupConfig, viewer: Viewer) -> list[Drawable]:
     state = "*on*" if standup.enabled else "*paused* (`/standup on` resumes it)"
     lines = [
         f"• When: {_when(standup)}",
@@ -238,7 +239,7 @@ def render_standup_report(report: StandupReport, viewer: Viewer) -> Reply:
     """
     day = format_day(report.day, today=viewer.today)
     asked = len(report.entries) + len(report.missing) + len(report.away)
-    blocks: list[Block] = [
+    blocks: list[Drawable] = [
         HeaderBlock(text=f"Standup — {day}"),
         section(_summary(report, asked) + "\n" + _questions(report.standup.questions)),
     ]

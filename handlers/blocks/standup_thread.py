@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    Block,
     ButtonElement,
     HeaderBlock,
     InputBlock,
@@ -20,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.dates import format_day
 from bot.errors import ParseError
-from handlers.blocks.limits import fit_view
+from handlers.blocks.limits import Drawable, fit_view
 from handlers.blocks.reply import Reply, as_dicts, context, section
 from handlers.blocks.text import clip, escape, escape_clip, mention, prefilled_refs, typed_text
 from handlers.ids import STANDUP_LOG_BLOCKER, STANDUP_VIEW
@@ -82,7 +81,7 @@ def render_parent(day: date, questions: Sequence[str]) -> Drawn:
         f"{n}. {escape_clip(q, QUESTION_SHOWN)}"
         for n, q in enumerate(questions[:QUESTIONS_SHOWN], 1)
     ]
-    blocks: list[Block] = [HeaderBlock(text=title)]
+    blocks: list[Drawable] = [HeaderBlock(text=title)]
     if asked:
         blocks.append(section("*Today's questions*\n" + "\n".join(asked)))
     blocks.append(context("Answers appear in this thread as people send them."))
@@ -98,7 +97,7 @@ def render_answer(
 ) -> Drawn:
     """A member's answers: each question in bold, then its answer; the blocker (when `blocker`
     is an index) is marked :no_entry: and gets a button to log it as an issue."""
-    blocks: list[Block] = [section(f"*{mention(user_id)}*")]
+    blocks: list[Drawable] = [section(f"*{mention(user_id)}*")]
     asked = [escape_clip(question, QUESTION_SHOWN) for question in questions[:QUESTIONS_SHOWN]]
     room = (POST_TEXT_BUDGET - sum(len(q) for q in asked)) // max(len(asked), 1)
     shown: list[str] = []
@@ -151,7 +150,7 @@ def answer_modal(
     blocker: int | None,
 ) -> dict[str, Any]:
     """One multiline input per question, prefilled with the answers already given."""
-    blocks: list[Block] = [
+    blocks: list[Drawable] = [
         context(
             f"For <#{channel_id}>'s standup of {format_day(day)}. "
             "Answer what applies; you can change your answers later."

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Action, Issue, Project, StatusUpdate, Workspace
 
 
+# Built once: every command looks its project up by one of these.
+_IN_WORKSPACE = Project.workspace_id == bindparam("ws")
+_BY_CHANNEL = select(Project).where(_IN_WORKSPACE, Project.channel_id == bindparam("key"))
+_BY_SLUG = select(Project).where(_IN_WORKSPACE, Project.slug == bindparam("key"))
+
+
 def by_channel(session: Session, workspace_id: int, channel_id: str) -> Project | None:
-    return session.scalar(
-        select(Project).where(
-            Project.workspace_id == workspace_id, Project.channel_id == channel_id
-        )
-    )
+    return session.scalar(_BY_CHANNEL, {"ws": workspace_id, "key": channel_id})
 
 
 def usual_zone(session: Session, workspace_id: int, channel_id: str) -> str | None:
@@ -33,9 +35,7 @@ def usual_zone(session: Session, workspace_id: int, channel_id: str) -> str | No
 
 
 def by_slug(session: Session, workspace_id: int, slug: str) -> Project | None:
-    return session.scalar(
-        select(Project).where(Project.workspace_id == workspace_id, Project.slug == slug)
-    )
+    return session.scalar(_BY_SLUG, {"ws": workspace_id, "key": slug})
 
 
 def by_id(session: Session, workspace_id: int, project_id: int) -> Project | None:

@@ -9,12 +9,24 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import learn, recall
 from storage.models import IdCounter, Workspace
 from storage.repositories.dialect import upsert
 
+_FIND = select(Workspace.id).where(Workspace.team_id == bindparam("team"))
+
 
 def find(session: Session, team_id: str) -> int | None:
-    return session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    """The workspace's row id: read once a process (a row id never changes, and the row is
+    never deleted), then remembered from the first committed read."""
+    key = ("workspace", team_id)
+    known: int | None = recall(session, key)
+    if known is not None:
+        return known
+    found: int | None = session.scalar(_FIND, {"team": team_id})
+    if found is not None:
+        learn(session, key, found)
+    return found
 
 
 def ensure(session: Session, team_id: str, enterprise_id: str | None, now: datetime) -> int:

@@ -887,13 +887,13 @@ def test_patching_one_items_controls_leaves_a_similar_ref_alone() -> None:
     twelfth = replace(ACTION, number=12, title="another")
     message: list[dict[str, Any]] = []
     for item in (first, twelfth):
-        message.append(section(summary_line(item, VIEWER), block_id=item_block(item.ref)).to_dict())
+        message.append(section(summary_line(item, VIEWER), block_id=item_block(item.ref)))
         controls = item_controls(item)
         assert controls is not None
         message.append(controls)
     done = replace(first, status="done")
 
-    patched = patch_item_blocks(message, done, VIEWER, context("done").to_dict())
+    patched = patch_item_blocks(message, done, VIEWER, context("done"))
 
     twelve = "controls:A-12|due=2026-11-18|owner=U0BOB"  # A-12 as its buttons were drawn
     assert [b.get("block_id") for b in patched if b["type"] == "actions"] == [twelve]

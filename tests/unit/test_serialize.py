@@ -122,3 +122,18 @@ def test_item_controls_are_what_the_builders_draw(
 ) -> None:
     item = make_item(kind, owner_id=owner)
     assert item_controls(item, origin) == builders_controls(item, origin)
+
+
+@pytest.mark.parametrize("block_id", [None, "item:R-1"])
+@pytest.mark.parametrize("text", ["*R-1* Vendor may slip", "x" * 3100, "&lt;@U1&gt; &amp; co"])
+def test_section_and_context_are_drawn_as_slack_sdks_builders_draw_them(
+    text: str, block_id: str | None
+) -> None:
+    from handlers.blocks.limits import CONTEXT_TEXT_MAX, TEXT_MAX
+    from handlers.blocks.reply import context, section
+    from handlers.blocks.text import clip
+
+    built = SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_MAX)), block_id=block_id)
+    assert section(text, block_id) == built.to_dict()
+    element = MarkdownTextObject(text=clip(text, CONTEXT_TEXT_MAX))
+    assert context(text, block_id) == ContextBlock(elements=[element], block_id=block_id).to_dict()
