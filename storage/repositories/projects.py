@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from storage.models import Action, Issue, Project, StatusUpdate, Workspace
 
-
 # Built once: every command looks its project up by one of these.
 _IN_WORKSPACE = Project.workspace_id == bindparam("ws")
 _BY_CHANNEL = select(Project).where(_IN_WORKSPACE, Project.channel_id == bindparam("key"))

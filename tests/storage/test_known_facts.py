@@ -51,8 +51,13 @@ def test_a_workspace_created_in_a_rolled_back_transaction_is_not_remembered(
     any_engine: Engine,
 ) -> None:
     db = Database(any_engine)
-    with pytest.raises(RuntimeError), db.write() as session:
-        assert workspaces.ensure(session, "T0GONE", None, NOW) is not None
-        raise RuntimeError("the use-case failed after creating the workspace")
+
+    def fail_after_creating() -> None:
+        with db.write() as session:
+            assert workspaces.ensure(session, "T0GONE", None, NOW) is not None
+            raise RuntimeError("the use-case failed after creating the workspace")
+
+    with pytest.raises(RuntimeError):
+        fail_after_creating()
     with db.read() as session:
         assert workspaces.find(session, "T0GONE") is None
