@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -11,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.installations import Installations
 from bot.memo import Memo
+from bot.page_cache import PageCache
 from bot.slack import (
     SEND_WAIT_MAX,
     InstalledGateways,
@@ -33,6 +35,7 @@ class Deps:
     installations: Installations | None = None  # OAuth mode: the stored installs and tokens
     memo: Memo = field(default_factory=Memo, compare=False)  # this process's, shared by requests
     background: Background = field(default_factory=Background, compare=False)  # likewise
+    pages: PageCache[Any] = field(default_factory=PageCache, compare=False)  # drawn lists
     # Inside a request, `slack` answers within the ack budget (bot.slack.ACK_TIMEOUT, no
     # retries); this is the same workspace's patient gateway, for the work after the answer.
     follow_up: SlackGateway | None = None

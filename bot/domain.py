@@ -177,6 +177,8 @@ class ItemPage:
     page: int
     page_size: int
     owner_id: str | None = None
+    # When the page would change with no write at all (the next `due_at` to pass), if known.
+    changes_at: datetime | None = None
 
     @property
     def pages(self) -> int:

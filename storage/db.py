@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -223,17 +223,19 @@ class Database:
         queued: AbstractContextManager[dict[str, Any]] = (
             self._queue.turn() if write and self._queue else nullcontext({})
         )
-        try:
+        with _unavailable_when_transient():
             with queued as options, self._sessions() as session, session.begin():
                 session.connection(execution_options={_WRITE: write, **options})
                 yield session
             self._remember(session.info.get(_LEARNED))
-        except DBAPIError as exc:
-            if _is_transient(exc):
-                raise DatabaseUnavailable(str(exc.orig)) from exc
-            raise
-        except PoolTimeout as exc:  # every pooled connection busy for the whole budget
-            raise DatabaseUnavailable(str(exc)) from exc
+
+    @contextmanager
+    def peek(self) -> Iterator[Connection]:
+        """A read of one or two Core statements on a pooled connection, without a Session or
+        its unit of work: what a repeated `/risk list` costs (storage.repositories.versions).
+        Rolled back at the end; fails as read() does."""
+        with _unavailable_when_transient(), self.engine.connect() as conn:
+            yield conn
 
     def _remember(self, learned: dict[Hashable, Any] | None) -> None:
         if not learned:
@@ -269,6 +271,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _unavailable_when_transient() -> Iterator[None]:
+    """A database that cannot be reached, or was busy past the budget, as DatabaseUnavailable."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if _is_transient(exc):
+            raise DatabaseUnavailable(str(exc.orig)) from exc
+        raise
+    except PoolTimeout as exc:  # every pooled connection busy for the whole budget
+        raise DatabaseUnavailable(str(exc)) from exc
 
 
 # PostgreSQL's lock_timeout and statement_timeout: the budget ran out, nothing was stored.

@@ -274,6 +274,19 @@ class HomeDirty(Base):
     drawn_at: Mapped[datetime | None]
 
 
+class RegisterVersion(Base):
+    """How many times a project's register (one kind: `R`, `A`, `I`, `D`) has changed. The
+    database bumps it on every insert, update and delete of that register's items (triggers,
+    migration 0013), whatever wrote them, so a page drawn at version N is current while the
+    version is still N (bot.services.registers.page_stamp)."""
+
+    __tablename__ = "register_versions"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    version: Mapped[int]
+
+
 class ProcessedEvent(Base):
     """Slack events already handled: a retried delivery (same `event_id`) is ignored."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from bot.deps import Deps
 from bot.domain import Actor
@@ -43,6 +43,16 @@ CHECKING = (
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class Guarded(Protocol):
+    """What access is decided on: a project's channel and whether it is private (a stored
+    Project, or the row a list's one read gives: storage.repositories.versions.Stamped)."""
+
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def private(self) -> bool | None: ...
 
 
 class Verdict(Enum):
@@ -99,7 +109,7 @@ def require_access(deps: Deps, actor: Actor, project: Project) -> None:
     )
 
 
-def verdict_on(deps: Deps, actor: Actor, project: Project) -> Verdict:
+def verdict_on(deps: Deps, actor: Actor, project: Guarded) -> Verdict:
     """What is known, without asking Slack, of whether `actor` may use `project`."""
     if actor.channel_id and actor.channel_id == project.channel_id:
         return Verdict.ALLOWED  # asked from the channel itself: Slack showed it to them
@@ -240,7 +250,7 @@ def _finished(looking: Future[None] | None, seconds: float) -> bool:
     return True
 
 
-def _private(deps: Deps, team_id: str, project: Project) -> bool | None:
+def _private(deps: Deps, team_id: str, project: Guarded) -> bool | None:
     """Whether the project's channel is private, as stored or (not yet stored) remembered."""
     if project.private is not None:
         return project.private

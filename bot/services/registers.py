@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -9,11 +10,11 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from bot.domain import OPEN_STATUSES, Actor, AuditEntry, Item, ItemPage, Kind, ProjectRef
 from bot.errors import NotFound
-from bot.services.access import guarded, require_access
+from bot.services.access import Verdict, guarded, require_access, verdict_on
 from bot.services.rows import columns_item, to_item
 from bot.services.scope import known_workspace, project_for, project_ref
 from storage.models import Decision, Issue, Risk
-from storage.repositories import audit, items
+from storage.repositories import audit, items, versions
 from storage.repositories.items import ItemRow
 
 PAGE_SIZE = 20
@@ -27,6 +28,35 @@ SCOPE_STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class PageStamp:
+    """What a register page shows besides its reader's zone and day: the project (access to it
+    already granted) and the version of its register when it was read."""
+
+    project: ProjectRef
+    project_id: int
+    workspace_id: int
+    kind: Kind
+    version: int
+
+
+def page_stamp(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -> PageStamp | None:
+    """The project a list of `kind` would show and its register's version, in one statement
+    on a connection of the pool (no Session). None whenever the full
+    path must answer instead, saying why: an unknown workspace or project, a `#channel` name,
+    or access Slack has not settled for this person."""
+    if project_slug and project_slug.startswith("#"):
+        return None
+    with deps.db.peek() as conn:
+        found = versions.stamp(
+            conn, actor.team_id, kind.value, channel=actor.channel_id, slug=project_slug
+        )
+    if found is None or verdict_on(deps, actor, found) is not Verdict.ALLOWED:
+        return None
+    ref = ProjectRef(found.slug, found.name, found.channel_id, found.timezone)
+    return PageStamp(ref, found.id, found.workspace_id, kind, found.version)
+
+
 @guarded
 def list_items(
     deps: Deps,
@@ -37,7 +67,11 @@ def list_items(
     owner_id: str | None = None,
     project_slug: str | None = None,
     page: int = 1,
+    stamp: PageStamp | None = None,
 ) -> ItemPage:
+    """A page of the register. With the `stamp` page_stamp gave (its project and version),
+    the project is not looked up again, and the page says until when it stays what the
+    version says (`changes_at`: the next `due_at` to pass)."""
     now = deps.clock.now()
     today = now.astimezone(ZoneInfo(actor.timezone)).date()
     statuses: tuple[str, ...] | None = tuple(OPEN_STATUSES[kind])
@@ -50,13 +84,17 @@ def list_items(
     size = TOP_SIZE if scope == "top" else PAGE_SIZE
     page = 1 if scope == "top" else page
     with deps.db.read() as session:
-        ws = known_workspace(session, actor)
-        project = project_for(deps, session, ws, actor, project_slug)
+        if stamp is None:
+            ws = known_workspace(session, actor)
+            project = project_for(deps, session, ws, actor, project_slug)
+            project_id, ref = project.id, project_ref(project)
+        else:
+            ws, project_id, ref = stamp.workspace_id, stamp.project_id, stamp.project
         rows, total = items.page(
             session,
             ws,
             kind.value,
-            project_id=project.id,
+            project_id=project_id,
             statuses=statuses,
             owner_id=owner_id,
             overdue_only=scope == "overdue",
@@ -65,9 +103,13 @@ def list_items(
             offset=(page - 1) * size,
             limit=size,
         )
-        ref = project_ref(project)
         found = tuple(columns_item(kind, row, ref) for row in rows)
-    return ItemPage(kind, ref, scope, found, total, page, size, owner_id)
+        changes_at = (
+            None
+            if stamp is None
+            else versions.next_due_at(session, ws, kind.value, project_id, now)
+        )
+    return ItemPage(kind, ref, scope, found, total, page, size, owner_id, changes_at)
 
 
 @guarded

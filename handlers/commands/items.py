@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -63,11 +64,8 @@ def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: View
             change = items.reopen_item(deps, actor, kind, number)
         case SupersedeDecision(number=number, by_number=by_number):
             change = items.supersede_decision(deps, actor, number, by_number)
-        case ListItems(kind=kind, scope=scope, owner_id=owner, project=project, page=page):
-            found = registers.list_items(
-                deps, actor, kind, scope, owner_id=owner, project_slug=project, page=page
-            )
-            return render_page(found, viewer)
+        case ListItems():
+            return list_page(deps, actor, parsed, viewer)
         case ShowItem(kind=kind, number=number, history=True):
             item, trail = registers.item_history(deps, actor, kind, number)
             return render_item(item, viewer, trail)
@@ -78,3 +76,39 @@ def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: View
         case _:
             raise AssertionError(f"unhandled command {parsed!r}")
     return render_change(change, actor.user_id, viewer)
+
+
+def list_page(deps: Deps, actor: Actor, asked: ListItems, viewer: Viewer) -> Reply:
+    """A register page, drawn once for each version of the register, list asked for, and
+    reader's zone and day (bot.page_cache); asked again, it costs the one read of the version."""
+    stamp = registers.page_stamp(deps, actor, asked.kind, asked.project)
+    if stamp is None:  # the full path says why it cannot be listed, or lists it
+        found = registers.list_items(
+            deps,
+            actor,
+            asked.kind,
+            asked.scope,
+            owner_id=asked.owner_id,
+            project_slug=asked.project,
+            page=asked.page,
+        )
+        return render_page(found, viewer)
+    mine = actor.user_id if asked.scope == "mine" else None
+    key = (stamp.workspace_id, stamp.project, asked, mine, viewer.timezone, viewer.today)
+    kept: Reply | None = deps.pages.get(key, stamp.version, viewer.now)
+    if kept is not None:
+        return kept
+    found = registers.list_items(
+        deps,
+        actor,
+        asked.kind,
+        asked.scope,
+        owner_id=asked.owner_id,
+        page=asked.page,
+        stamp=stamp,
+    )
+    reply = render_page(found, viewer)
+    midnight = datetime.combine(viewer.today + timedelta(days=1), time(), viewer.zone)
+    until = min(midnight, found.changes_at) if found.changes_at else midnight
+    deps.pages.put(key, stamp.version, until, reply)
+    return reply

@@ -33,12 +33,13 @@ from storage.types import UtcDateTime
 
 BATCH = 1000
 # Tables that are not the workspace's data: caches of Slack, the scheduler's own bookkeeping,
-# the ledgers of deliveries already handled, which App Homes are stale, and the OAuth install's
+# the ledgers of deliveries already handled, which App Homes are stale, the registers' versions
+# (the database rebuilds them as a restore inserts the items), and the OAuth install's
 # secrets (bot tokens stay out of backup files; after a restore into a new database,
 # installing the app again issues fresh ones).
 NOT_EXPORTED = frozenset(
     {"workspaces", "user_profiles", "processed_events", "view_submissions", "deliveries"}
-    | {"worker_marks", "home_dirty"}
+    | {"worker_marks", "home_dirty", "register_versions"}
     | {"slack_installations", "slack_bots", "slack_oauth_states"}
 )
 WORKSPACE_COLUMNS = ("team_id", "enterprise_id", "created_at")

@@ -31,7 +31,7 @@ from storage.repositories.items import MODELS, ItemRow
 from storage.repositories.projects import overdue
 from storage.schema import upgrade
 from tests.conftest import make_deps
-from tests.support.databases import fresh_sqlite
+from tests.support.databases import fresh_sqlite, undo_register_versions
 from tests.support.digest_seed import seed_project
 from tests.support.fakes import RecordingGateway
 
@@ -160,6 +160,7 @@ def test_bulk_inserts_and_a_bundle_restore_compute_them_too(
 def test_the_migration_fills_them_in_for_rows_already_there(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to 0011, then a register written before 0012
         conn.execute(text("DELETE FROM alembic_version"))
+        undo_register_versions(conn)
         for table in ("risks", "actions", "issues", "decisions"):
             conn.execute(text(f"DROP INDEX ix_{table}_page"))
             for column in ("is_open", "score", "severity_rank"):

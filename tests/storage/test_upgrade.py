@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, text
 
 from storage.schema import SchemaState, schema_state, upgrade
+from tests.support.databases import undo_register_versions
 
 AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def test_upgrading_from_the_first_schema_keeps_every_row(any_engine: Engine) -> None:
     with any_engine.begin() as conn:  # back to the first schema: drop what later ones add
+        undo_register_versions(conn)
         order = {"risks": ("is_open", "score"), "issues": ("is_open", "severity_rank")}
         for table in ("risks", "actions", "issues", "decisions"):
             conn.execute(text(f"DROP INDEX ix_{table}_page"))

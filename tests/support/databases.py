@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
@@ -81,3 +81,18 @@ def scratch_postgres(base: str, suffix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(drop)
+
+
+def undo_register_versions(conn: Connection) -> None:
+    """Back past migration 0013 by hand (for tests that rebuild an older schema): its
+    triggers, PostgreSQL's trigger function, and the table."""
+    registers = ("risks", "actions", "issues", "decisions")
+    for table in registers:
+        if conn.dialect.name == "sqlite":
+            for operation in ("insert", "update", "delete"):
+                conn.execute(text(f"DROP TRIGGER {table}_version_{operation}"))
+        else:
+            conn.execute(text(f"DROP TRIGGER {table}_version ON {table}"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP FUNCTION bump_register_version()"))
+    conn.execute(text("DROP TABLE register_versions"))
