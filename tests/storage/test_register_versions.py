@@ -62,7 +62,9 @@ def assert_each_changed_register_bumped(engine: Engine, write: Callable[[], obje
 
 
 @pytest.mark.parametrize("write", list(WRITES.values()), ids=list(WRITES))
-def test_each_use_case_write_bumps_its_registers_version(lists: Deps, write: Callable) -> None:
+def test_each_use_case_write_bumps_its_registers_version(
+    lists: Deps, write: Callable[[Deps], None]
+) -> None:
     assert_each_changed_register_bumped(lists.db.engine, lambda: write(lists))
 
 
