@@ -10,7 +10,8 @@ Run from the repository root: `python -m benchmarks.fanout [--pg URL] [--throttl
 SQLite always; PostgreSQL too when --pg or PMO_TEST_DATABASE_URL names a server. Reports the
 busiest conversation's messages a second as the fake saw them arrive, and exits 0 when that is
 at most 1, every pass sends at least 0.7 times as many messages a second as the paced bare
-loop, and every message arrives exactly once, throttled or not.
+loop at no more than 1.5 times its CPU a message (this process's, both paced alike and as
+many in flight), and every message arrives exactly once, throttled or not.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ ACTIONS_EACH = 5
 DIGESTS = 20  # projects whose weekly digest is due at AT, each in a channel of its own
 SEND_RATE = 50  # a second per workspace: PMO_SEND_RATE for the pass and the bare loop alike
 MIN_RATIO = 0.7
+MAX_CPU_RATIO = 1.5  # this process's CPU a message, the pass's against the bare loop's
 MAX_PER_CONVERSATION = 1.0  # messages a second in one conversation, as Slack asks
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)
@@ -217,21 +219,24 @@ def measure(label: str, url: str, fake: FakeSlack, throttled_people: int, rounds
         send_rate=SEND_RATE,
     )
     deps = replace(build_deps(settings), clock=ShiftedClock(AT))
-    bare = took = 0.0
+    bare = took = bare_cpu = tick_cpu = 0.0
     try:
         upgrade(deps.db.engine)
         seed(deps, PEOPLE, DIGESTS)
         messages = owed_messages(deps)
         for n in range(rounds):
             fake.reset()
+            cpu = time.process_time()
             bare += bare_loop(messages, fake.base_url)
+            bare_cpu += time.process_time() - cpu
             bare_stats = fake.stats()
             fake.reset()
             owe_again(deps)
             deps = replace(deps, clock=ShiftedClock(AT))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = tick(deps)
             took += time.perf_counter() - started
+            tick_cpu += time.process_time() - cpu
             stats = fake.stats()
             print(f"{label} pass {n + 1}: {report.summary()}; at the fake: {_counts(stats)}")
             for who, seen in (("bare loop", bare_stats), ("pass", stats)):
@@ -249,6 +254,16 @@ def measure(label: str, url: str, fake: FakeSlack, throttled_people: int, rounds
     print(f"{label} ratio pass/paced bare loop: {ratio:.2f} (bar: >= {MIN_RATIO})")
     if ratio < MIN_RATIO:
         failures.append(f"{label} pass at {ratio:.2f} of the paced bare loop")
+    sent = rounds * len(messages)
+    bare_ms, tick_ms = bare_cpu * 1000 / sent, tick_cpu * 1000 / sent
+    cpu_ratio = tick_ms / bare_ms
+    print(
+        f"{label} CPU a message (this process, its threads; not the database server's): "
+        f"pass {tick_ms:.2f} ms, bare loop {bare_ms:.2f} ms: {cpu_ratio:.2f} × "
+        f"(bar: <= {MAX_CPU_RATIO})"
+    )
+    if cpu_ratio > MAX_CPU_RATIO:
+        failures.append(f"{label} pass CPU {cpu_ratio:.2f} × the bare loop's a message")
     if label == "sqlite" and throttled_people:
         failures += throttled(url, fake, throttled_people, settings)
     return failures

@@ -9,6 +9,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Computed,
     ForeignKey,
@@ -285,6 +286,8 @@ class RegisterVersion(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     version: Mapped[int]
+    # PostgreSQL: the transaction that last bumped it (txid), which bumps it only once.
+    bumped_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ProcessedEvent(Base):

@@ -23,20 +23,36 @@ BUMP = (
     "INSERT INTO register_versions (project_id, kind, version) {source} "
     "ON CONFLICT (project_id, kind) DO UPDATE SET version = register_versions.version + 1"
 )
-# PostgreSQL: one function for the four tables (the kind is the trigger's argument).
+# PostgreSQL: statement-level triggers over the statement's transition tables, one function
+# for every table and operation (the kind is the trigger's argument; a moved item bumps both
+# projects). A transaction bumps a version once: its later statements find the row already
+# bumped by it (`bumped_by`, its txid) and leave it, so 100,000 single-row inserts in one
+# transaction do not pile 100,000 dead versions of the row up, each upsert slower than the
+# last. Once is enough: nobody sees a transaction's writes before it commits.
+PG_BUMP = """
+        INSERT INTO register_versions (project_id, kind, version, bumped_by)
+        SELECT DISTINCT project_id, TG_ARGV[0], 1, txid_current() FROM {rows}
+        ON CONFLICT (project_id, kind) DO UPDATE
+        SET version = register_versions.version + 1, bumped_by = txid_current()
+        WHERE register_versions.bumped_by IS DISTINCT FROM txid_current();"""
+TOUCHED = "(SELECT project_id FROM new_rows UNION SELECT project_id FROM old_rows) AS touched"
 PG_FUNCTION = f"""
-CREATE FUNCTION bump_register_version() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION bump_register_versions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'DELETE' THEN
-        {BUMP.format(source="VALUES (NEW.project_id, TG_ARGV[0], 1)")};
-    END IF;
-    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.project_id <> NEW.project_id) THEN
-        {BUMP.format(source="VALUES (OLD.project_id, TG_ARGV[0], 1)")};
+    -- each branch names only the transition tables its operation has
+    IF TG_OP = 'INSERT' THEN{PG_BUMP.format(rows="new_rows")}
+    ELSIF TG_OP = 'DELETE' THEN{PG_BUMP.format(rows="old_rows")}
+    ELSE{PG_BUMP.format(rows=TOUCHED)}
     END IF;
     RETURN NULL;
 END
 $$
 """
+PG_TRANSITIONS = {  # operation: the transition tables its trigger reads
+    "insert": "NEW TABLE AS new_rows",
+    "update": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
+    "delete": "OLD TABLE AS old_rows",
+}
 
 
 def _sqlite_triggers(table: str, kind: str) -> list[str]:
@@ -60,6 +76,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=1), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("bumped_by", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["project_id"],
             ["projects.id"],
@@ -74,20 +91,20 @@ def upgrade() -> None:
         return
     op.execute(PG_FUNCTION)
     for table, kind in REGISTERS.items():
-        op.execute(
-            f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION bump_register_version('{kind}')"
-        )
+        for operation, transitions in PG_TRANSITIONS.items():
+            op.execute(
+                f"CREATE TRIGGER {table}_version_{operation} AFTER {operation.upper()} ON "
+                f"{table} REFERENCING {transitions} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION bump_register_versions('{kind}')"
+            )
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table in REGISTERS:
-        if sqlite:
-            for operation in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER {table}_version_{operation}")
-        else:
-            op.execute(f"DROP TRIGGER {table}_version ON {table}")
+        for operation in ("insert", "update", "delete"):
+            on = "" if sqlite else f" ON {table}"
+            op.execute(f"DROP TRIGGER {table}_version_{operation}{on}")
     if not sqlite:
-        op.execute("DROP FUNCTION bump_register_version()")
+        op.execute("DROP FUNCTION bump_register_versions()")
     op.drop_table("register_versions")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import HomeDirty, Workspace
@@ -25,19 +26,23 @@ def opened(session: Session, workspace_id: int, user_id: str, now: datetime) -> 
     session.execute(stmt)
 
 
+_HOMES = cast(Table, HomeDirty.__table__)
+# Built once (a change's one statement for the Homes it touched), bound per call.
+_MARK = (
+    update(_HOMES)
+    .where(
+        _HOMES.c.workspace_id == bindparam("ws"),
+        _HOMES.c.user_id.in_(bindparam("users", expanding=True)),
+        _HOMES.c.dirty_since.is_(None),
+    )
+    .values(dirty_since=bindparam("now"))
+)
+
+
 def mark(session: Session, workspace_id: int, users: Collection[str], now: datetime) -> None:
     """Mark stale the Homes of those of `users` who have opened theirs; others have no row."""
-    stmt = (
-        update(HomeDirty)
-        .where(
-            HomeDirty.workspace_id == workspace_id,
-            HomeDirty.user_id.in_(sorted(users)),  # one order: concurrent marks never deadlock
-            HomeDirty.dirty_since.is_(None),
-        )
-        .values(dirty_since=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(stmt)
+    # One order: concurrent marks never deadlock.
+    session.execute(_MARK, {"ws": workspace_id, "users": sorted(users), "now": now})
 
 
 def stale(

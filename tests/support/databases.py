@@ -86,13 +86,11 @@ def scratch_postgres(base: str, suffix: str) -> Iterator[str]:
 def undo_register_versions(conn: Connection) -> None:
     """Back past migration 0013 by hand (for tests that rebuild an older schema): its
     triggers, PostgreSQL's trigger function, and the table."""
-    registers = ("risks", "actions", "issues", "decisions")
-    for table in registers:
-        if conn.dialect.name == "sqlite":
-            for operation in ("insert", "update", "delete"):
-                conn.execute(text(f"DROP TRIGGER {table}_version_{operation}"))
-        else:
-            conn.execute(text(f"DROP TRIGGER {table}_version ON {table}"))
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("DROP FUNCTION bump_register_version()"))
+    sqlite = conn.dialect.name == "sqlite"
+    for table in ("risks", "actions", "issues", "decisions"):
+        for operation in ("insert", "update", "delete"):
+            on = "" if sqlite else f" ON {table}"
+            conn.execute(text(f"DROP TRIGGER {table}_version_{operation}{on}"))
+    if not sqlite:
+        conn.execute(text("DROP FUNCTION bump_register_versions()"))
     conn.execute(text("DROP TABLE register_versions"))
