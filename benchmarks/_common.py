@@ -67,6 +67,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) the processes have used so far, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 def summary(failures: Sequence[str]) -> int:
     """Print the closing line every benchmark ends with; the exit status."""
     print(f"summary: FAIL ({'; '.join(failures)})" if failures else "summary: PASS")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from benchmarks._common import percentile
@@ -19,6 +19,7 @@ class Load:
     failures: int = 0
     seconds: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
+    cpu: float = 0.0  # the server's CPU seconds over the run, when measured (0: not)
 
     @property
     def rate(self) -> float:
@@ -27,10 +28,17 @@ class Load:
     def ms(self, fraction: float) -> float:
         return percentile(self.latencies, fraction) * 1000
 
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU a request (ms), warm-up included in neither."""
+        answered = len(self.latencies) + self.failures
+        return self.cpu * 1000 / answered if answered else 0.0
+
     def line(self, name: str) -> str:
+        cpu = f", server CPU {self.cpu_ms:.2f} ms a request" if self.cpu else ""
         return (
             f"{name}: {self.rate:,.0f} req/s, p50 {self.ms(0.50):.1f} ms, "
-            f"p99 {self.ms(0.99):.1f} ms ({len(self.latencies):,} requests, "
+            f"p99 {self.ms(0.99):.1f} ms{cpu} ({len(self.latencies):,} requests, "
             f"{self.failures} failed)"
         )
 
@@ -42,6 +50,7 @@ def merged(loads: Sequence[Load]) -> Load:
         total.latencies += load.latencies
         total.failures += load.failures
         total.seconds += load.seconds
+        total.cpu += load.cpu
         for status, count in load.statuses.items():
             total.statuses[status] = total.statuses.get(status, 0) + count
     return total
@@ -115,14 +124,25 @@ async def _run(
     warm_up: float,
     seconds: float,
     total: int | None,
+    cpu: Callable[[], float] | None,
 ) -> Load:
     load = Load()
     warm_until = time.perf_counter() + warm_up
     stop_at = warm_until + seconds
+    started: list[float] = []
+
+    async def sample_after_warm_up() -> None:
+        await asyncio.sleep(warm_up)
+        if cpu is not None:
+            started.append(cpu())
+
     await asyncio.gather(
-        *(_client(port, requests, warm_until, stop_at, load, total) for requests in per_connection)
+        sample_after_warm_up(),
+        *(_client(port, requests, warm_until, stop_at, load, total) for requests in per_connection),
     )
     load.seconds = time.perf_counter() - warm_until  # to the last answer
+    if cpu is not None and started:
+        load.cpu = cpu() - started[0]
     return load
 
 
@@ -133,8 +153,10 @@ def run_load(
     warm_up: float,
     seconds: float,
     total: int | None = None,
+    cpu: Callable[[], float] | None = None,
 ) -> Load:
     """One connection per entry of `per_connection`, cycling through its requests; only the
     requests started after `warm_up` seconds count; it stops after `seconds`, or once `total`
-    requests were answered."""
-    return asyncio.run(_run(port, per_connection, warm_up, seconds, total))
+    requests were answered. `cpu`: the server's CPU seconds so far, sampled after the warm-up
+    and at the end (Load.cpu_ms)."""
+    return asyncio.run(_run(port, per_connection, warm_up, seconds, total, cpu))

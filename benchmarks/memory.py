@@ -1,5 +1,7 @@
-"""Resident memory: of a `pmo-bot serve` worker after 10,000 requests (adds and lists mixed), and
-of the scheduler after a pass over 10,000 actions (2,000 reminders sent).
+"""Resident memory: of a `pmo-bot serve` worker after 10,000 requests from 512 distinct people
+(adds, lists and each person's own list mixed, so each has a zone remembered and a page of
+their own drawn), and of the scheduler after a pass over 10,000 actions (2,000 reminders
+sent).
 
 Run from the repository root: `python -m benchmarks.memory`. SQLite, the lean fake Slack on
 loopback. The serve figure is each worker's VmRSS (from /proc) once the requests are answered;
@@ -36,6 +38,7 @@ from storage.schema import upgrade
 
 REQUESTS = 10_000
 MAX_MB = 200.0
+PEOPLE_EACH = 32  # people per connection: 16 × 32 = 512 distinct people
 
 
 def serve_worker_mb(url: str, fake: FakeSlack) -> tuple[list[float], int]:
@@ -47,14 +50,14 @@ def serve_worker_mb(url: str, fake: FakeSlack) -> tuple[list[float], int]:
         exchange(port, "/pmo", "project Apollo")
         mixed = [
             [
-                signed(port, "/risk", text, f"U0BENCH{c:02d}")
-                for n in range(4)
-                for text in (f"add Vendor {c}-{n} may slip impact:high", "list")
+                signed(port, "/risk", text, f"U0P{c:02d}{p:03d}")
+                for p in range(PEOPLE_EACH)
+                for text in (f"add Vendor {c}-{p} may slip impact:high", "list", "list mine")
             ]
             for c in range(CONNECTIONS)
         ]
         load = run_load(port, mixed, warm_up=0, seconds=600, total=REQUESTS)
-        time.sleep(1)  # the lazy Home redraws after the last adds
+        time.sleep(1)  # the last answers' lazy work
         return [rss_mb(pid) for pid in children(server.pid)], len(load.latencies)
     finally:
         server.stop()
@@ -92,7 +95,8 @@ def main() -> int:
     finally:
         fake.stop()
     shown = ", ".join(f"{mb:.0f} MB" for mb in workers)
-    print(f"serve workers after {answered:,} requests (adds and lists): VmRSS {shown}")
+    people = CONNECTIONS * PEOPLE_EACH
+    print(f"serve workers after {answered:,} requests from {people} people: VmRSS {shown}")
     print(
         f"scheduler pass over {PEOPLE * ACTIONS_EACH:,} actions: peak RSS {peak:.0f} MB ({report})"
     )
