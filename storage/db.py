@@ -35,6 +35,7 @@ QUEUED_LONG = 0.1
 _WRITE = "pmo_write"
 _BUSY_MS = "pmo_busy_ms"  # this transaction's SQLite busy timeout, when not the engine's own
 _QUEUE = "pmo_write_queue"  # the engine's WriteQueue (SQLite), in its execution options
+_PEEK = "pmo_peek"  # a read of single statements (Database.peek): SQLite needs no BEGIN for it
 _writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
 # Facts that never change once stored (a workspace's row id for its team), kept per Database
 # so a request need not read them again: a session reads them under _KNOWN and notes what it
@@ -187,6 +188,8 @@ def _tune_sqlite(engine: Engine, wait: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
+        if options.get(_PEEK):  # each statement its own read, already atomic in autocommit
+            return
         write = options.get(_WRITE, False) or _writes_first.get()
         if write:
             busy_ms = options.get(_BUSY_MS, full_ms)
@@ -231,11 +234,13 @@ class Database:
 
     @contextmanager
     def peek(self) -> Iterator[Connection]:
-        """A read of one or two Core statements on a pooled connection, without a Session or
-        its unit of work: what a repeated `/risk list` costs (storage.repositories.versions).
-        Rolled back at the end; fails as read() does."""
+        """A read of one Core statement (or a few that need not agree) on a pooled connection,
+        without a Session or its unit of work: what a repeated `/risk list` costs
+        (storage.repositories.versions). On SQLite each statement reads on its own, with no
+        BEGIN; on PostgreSQL it is a transaction with the request's budget, rolled back at the
+        end. Fails as read() does."""
         with _unavailable_when_transient(), self.engine.connect() as conn:
-            yield conn
+            yield conn.execution_options(**{_PEEK: True})
 
     def _remember(self, learned: dict[Hashable, Any] | None) -> None:
         if not learned:
