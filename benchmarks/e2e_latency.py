@@ -421,11 +421,17 @@ def measure(label: str, url: str, fake: FakeSlack, args: argparse.Namespace) -> 
         time.sleep(NO_PUBLISH_S + 0.5)
         publishes = fake.publishes()
         changes = sum(1 for plan in planned if plan.touches)
+        kinds = Counter(plan.kind for plan in planned)
+        # A Done that changed its action tells the project's channel; one that did not
+        # (the action was not found, or already done) would measure nothing.
+        announced = fake.stats()["methods"].get("chat.postMessage", 0)
         report.say(
             f"load: {len(answers)} requests at {args.rate:g}/s for {args.seconds:g} s "
-            f"({dict(Counter(plan.kind for plan in planned))}), {changes} changes, "
-            f"{len(publishes)} Home publishes"
+            f"({dict(kinds)}), {changes} changes, {len(publishes)} Home publishes, "
+            f"{announced} Done announcements"
         )
+        if announced != kinds["done"]:
+            report.fail(f"{kinds['done']} Done presses, {announced} announced")
         report_acks(report, planned, answers)
         report_freshness(report, planned, answers, by_user(publishes))
         burst(report, bot, fake, rng)
