@@ -367,10 +367,11 @@ def burst(report: Report, bot: Bot, fake: FakeSlack, rng: random.Random) -> None
         if not any(t > last[actor] for t in times):
             unpublished.append(actor)
     strangers = sorted(set(publishes) - set(people))
+    gap = "none (one each)" if closest == float("inf") else f"{closest:.2f} s"
     report.say(
         f"burst: {len(answers)} changes by {BURST_PEOPLE} people answered in "
         f"{(end - start) * 1000:.0f} ms ({sum(failed(answers).values())} failed); publishes a "
-        f"person {min(counts)}-{max(counts)}, closest two of one person {closest:.2f} s "
+        f"person {min(counts)}-{max(counts)}, closest two of one person {gap} "
         f"(bar: >= {WINDOW_S:g} s), {len(unpublished)} not published after their last change "
         f"(bar: 0), {len(strangers)} others' Homes published"
     )
