@@ -3,12 +3,15 @@
 Unlike tests/support/slack_api.py it validates nothing (that costs more than the bot's own
 work), so the benchmarks time the bot, not the fake. It answers every method `ok`, counts
 chat.postMessage by channel and by the delivery key in its metadata, and can refuse one post
-in N with 429 + Retry-After. GET /_stats reads the counts; POST /_reset?throttle_every=N sets
-the refusals and clears them. Run: `python -m benchmarks._fake_slack PORT`.
+in N with 429 + Retry-After. It records each views.publish (arrival on the monotonic clock,
+which every process on the machine shares; the user; a digest of the view). GET /_stats reads
+the counts, GET /_publishes the publishes; POST /_reset?throttle_every=N sets the refusals and
+clears them. Run: `python -m benchmarks._fake_slack PORT`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sys
@@ -41,6 +44,7 @@ class _State:
             self.arrivals: defaultdict[str, list[float]] = defaultdict(list)
             self.methods: Counter[str] = Counter()
             self.throttled = 0
+            self.publishes: list[tuple[float, str, str]] = []  # (arrival, user, view digest)
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -88,6 +92,13 @@ def _answer(method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], d
         user = params.get("user", "U0")
         profile = {"display_name": user.lower(), "real_name": user}
         return 200, {}, {"ok": True, "user": {"id": user, "tz": ZONE, "profile": profile}}
+    if method == "views.publish":
+        view = params.get("view") or {}
+        raw = view if isinstance(view, str) else json.dumps(view, sort_keys=True)
+        digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:12]
+        with STATE.lock:
+            STATE.publishes.append((time.monotonic(), str(params.get("user_id", "")), digest))
+        return 200, {}, {"ok": True, "view": {"id": "V0HOME", "hash": digest}}
     if method == "conversations.open":
         return 200, {}, {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))[1:]}}
     if method != "chat.postMessage":
@@ -118,6 +129,11 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/_stats":
             self._send(200, {}, STATE.stats())
+            return
+        if path == "/_publishes":
+            with STATE.lock:
+                publishes = list(STATE.publishes)
+            self._send(200, {}, {"publishes": publishes})
             return
         if path == "/_reset":
             every = dict(parse_qsl(urlsplit(self.path).query)).get("throttle_every", "0")
@@ -154,6 +170,11 @@ class FakeSlack:
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = json.loads(get(self.root + "/_stats"))
         return stats
+
+    def publishes(self) -> list[tuple[float, str, str]]:
+        """Every views.publish since the last reset: (arrival, user id, view digest)."""
+        found = json.loads(get(self.root + "/_publishes"))["publishes"]
+        return [(float(t), str(user), str(digest)) for t, user, digest in found]
 
     def reset(self, throttle_every: int = 0) -> None:
         get(f"{self.root}/_reset?throttle_every={throttle_every}")

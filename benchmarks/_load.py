@@ -1,5 +1,7 @@
-"""A load generator in the standard library: N keep-alive HTTP/1.1 connections on one asyncio
-loop, each sending its next prepared request as soon as the last answer is read."""
+"""Load generators in the standard library, on one asyncio loop. The closed loop (run_load): N
+keep-alive HTTP/1.1 connections, each sending its next prepared request as soon as the last
+answer is read. The open loop (run_open_loop): requests sent on a fixed schedule over a pool of
+keep-alive connections whether or not earlier ones were answered, timed from when each was due."""
 
 from __future__ import annotations
 
@@ -65,8 +67,9 @@ def http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> 
 
 async def _exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> tuple[int, bool]:
-    """Send one request, read its answer; (status, whether the server keeps the connection)."""
+) -> tuple[int, bool, bytes]:
+    """Send one request, read its answer; (status, whether the server keeps the connection,
+    the answer's body)."""
     writer.write(request)
     status_line = await reader.readline()
     if not status_line:
@@ -80,8 +83,8 @@ async def _exchange(
             length = int(value)
         elif name == "connection" and value.strip().lower() == "close":
             keep = False
-    await reader.readexactly(length)
-    return status, keep
+    body = await reader.readexactly(length)
+    return status, keep, body
 
 
 async def _client(
@@ -101,7 +104,7 @@ async def _client(
             request = requests[n % len(requests)]
             n += 1
             try:
-                status, keep = await _exchange(reader, writer, request)
+                status, keep, _ = await _exchange(reader, writer, request)
             except (ConnectionError, asyncio.IncompleteReadError):
                 status, keep = 0, False
             took = time.perf_counter() - started
@@ -160,3 +163,105 @@ def run_load(
     requests were answered. `cpu`: the server's CPU seconds so far, sampled after the warm-up
     and at the end (Load.cpu_ms)."""
     return asyncio.run(_run(port, per_connection, warm_up, seconds, total, cpu))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request of an open-loop run, on the monotonic clock (which every process on the
+    machine shares, so it compares with what the fake Slack records): when it was due to be
+    sent, when it went out (after waiting for a free connection), when its answer was read."""
+
+    planned: float
+    sent: float
+    answered: float
+    status: int
+    body: bytes
+
+    @property
+    def latency(self) -> float:
+        """From the planned send, not the actual one: a stall the server causes delays the
+        requests queued behind it, and they count it (no coordinated omission)."""
+        return self.answered - self.planned
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _open(port: int) -> Connection:
+    return await asyncio.open_connection("127.0.0.1", port)
+
+
+async def _run_open(
+    port: int,
+    schedule: Sequence[tuple[float, bytes]],
+    connections: int,
+    timeout: float,
+    lead: float,
+) -> list[Answer]:
+    pool: asyncio.Queue[Connection | None] = asyncio.Queue()
+    for connection in await asyncio.gather(*(_open(port) for _ in range(connections))):
+        pool.put_nowait(connection)
+    start = time.monotonic() + lead
+    answers: list[Answer | None] = [None] * len(schedule)
+
+    async def one(index: int, planned: float, request: bytes) -> None:
+        connection = await pool.get()
+        sent = time.monotonic()
+        status, keep, body = 0, False, b""
+        for attempt in range(2):
+            reused = connection is not None
+            try:
+                if connection is None:
+                    connection = await _open(port)
+                status, keep, body = await asyncio.wait_for(
+                    _exchange(*connection, request), timeout
+                )
+                break
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, TimeoutError) as error:
+                if connection is not None:
+                    connection[1].close()
+                connection = None
+                # An idle keep-alive connection the server had closed: the request never
+                # reached it, so it is sent once more on a new connection.
+                if not (reused and attempt == 0 and isinstance(error, ConnectionError)):
+                    break
+        answered = time.monotonic()
+        if not keep and connection is not None:
+            connection[1].close()
+            connection = None
+        pool.put_nowait(connection)
+        answers[index] = Answer(planned, sent, answered, status, body)
+
+    tasks = []
+    for index, (offset, request) in enumerate(schedule):
+        planned = start + offset
+        delay = planned - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(index, planned, request)))
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        left = pool.get_nowait()
+        if left is not None:
+            left[1].close()
+    return [answer for answer in answers if answer is not None]
+
+
+def run_open_loop(
+    port: int,
+    schedule: Sequence[tuple[float, bytes]],
+    *,
+    connections: int = 32,
+    timeout: float = 30.0,
+    lead: float = 0.2,
+) -> list[Answer]:
+    """An open loop: each (offset, request) of `schedule` is sent `offset` seconds after the
+    start (`lead` seconds from now, once the keep-alive connections are open) whether or not
+    earlier ones were answered, on the first free connection of the pool; the answers in
+    schedule order. A request that waits for a connection counts the wait."""
+    return asyncio.run(_run_open(port, schedule, connections, timeout, lead))
+
+
+def fixed_rate(requests: Sequence[bytes], rate: float) -> list[tuple[float, bytes]]:
+    """A schedule sending `requests` evenly at `rate` a second (0: all at once)."""
+    return [(n / rate if rate else 0.0, request) for n, request in enumerate(requests)]
