@@ -32,7 +32,7 @@ log = logging.getLogger("pmo_bot.worker")
 # Sends in flight at once in a pass: Slack's round trips, not our CPU, set a pass's pace.
 IN_FLIGHT = 4
 HOMES_JOB = "homes"
-HOMES_SECONDS = 1  # a stale App Home is redrawn within about this long of the change
+HOMES_SECONDS = 0.25  # how often the worker looks for stale Homes (one indexed read)
 
 
 def worker_id() -> str:
@@ -93,7 +93,7 @@ def build_scheduler(deps: Deps) -> BlockingScheduler:
         name="App Home redraws",
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=HOMES_SECONDS,
+        misfire_grace_time=1,
     )
     scheduler.add_listener(
         _on_trouble, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -47,6 +48,9 @@ HOME_LIMIT = 10  # per section: the Home tab shows fewer and counts the rest
 # A Home is drawn at most once in this while, however many changes touch it or opens ask.
 HOME_WINDOW = timedelta(seconds=0.5)
 DRAIN_LIMIT = 500  # stale Homes one round takes; the rest wait for the next round
+# Homes a round draws at once: each spends much of its time waiting on the database and on
+# Slack, so one at a time fell behind 50 changes a second (benchmarks/e2e_latency.py).
+HOME_DRAWERS = 4
 Draw = Callable[[Dashboard, datetime, str], View]  # a dashboard, now, the reader's zone
 _OPEN = {kind.value: tuple(sorted(statuses)) for kind, statuses in OPEN_STATUSES.items()}
 
@@ -158,26 +162,31 @@ def open_home(deps: Deps, actor: Actor, draw: Draw) -> bool:
 
 
 def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
-    """One round of redrawing stale Homes, each through its workspace's gateway: how many
-    were published. Each is claimed just before it is drawn, so two workers never publish the
-    same one; one that fails stays stale for a later round."""
+    """One round of redrawing stale Homes, each through its workspace's gateway, HOME_DRAWERS
+    at once: how many were published. Each is claimed just before it is drawn, so two workers
+    never publish the same one; one that fails stays stale for a later round."""
     with deps.db.read() as session:
         due = homes.stale(session, deps.clock.now(), HOME_WINDOW, limit)
     gateways: dict[str, SlackGateway | None] = {}
-    published = 0
+    jobs: list[tuple[int, Actor, SlackGateway]] = []
     for ws, team_id, user_id in due:
         if team_id not in gateways:
             gateways[team_id] = deps.slack_for(team_id)
         gateway = gateways[team_id]
-        if gateway is None:
-            continue  # no token for the workspace now: stale until one is had
+        if gateway is not None:  # no token for the workspace now: stale until one is had
+            jobs.append((ws, Actor(team_id=team_id, user_id=user_id, channel_id=""), gateway))
+
+    def redraw(job: tuple[int, Actor, SlackGateway]) -> bool:
+        ws, actor, gateway = job
         with deps.db.write() as session:
-            if not homes.claim(session, ws, user_id, deps.clock.now(), HOME_WINDOW):
-                continue  # another worker took it, or drew it a moment ago
-        speaking = replace(deps, slack=gateway, gateways=None)
-        actor = Actor(team_id=team_id, user_id=user_id, channel_id="")
-        published += _publish(speaking, ws, actor, draw)
-    return published
+            if not homes.claim(session, ws, actor.user_id, deps.clock.now(), HOME_WINDOW):
+                return False  # another worker took it, or drew it a moment ago
+        return _publish(replace(deps, slack=gateway, gateways=None), ws, actor, draw)
+
+    if len(jobs) <= 1:
+        return sum(redraw(job) for job in jobs)
+    with ThreadPoolExecutor(min(HOME_DRAWERS, len(jobs)), "pmo-home") as pool:
+        return sum(pool.map(redraw, jobs))
 
 
 def _publish(deps: Deps, ws: int, actor: Actor, draw: Draw) -> bool:

@@ -25,7 +25,7 @@ def test_two_interval_jobs_that_never_overlap(deps: Deps) -> None:
     assert job.kwargs["deps"] is deps
     assert job.next_run_time == deps.clock.now()  # the first pass runs at start
     assert (homes.id, homes.func, homes.kwargs["deps"]) == (HOMES_JOB, redraw_homes, deps)
-    assert homes.trigger.interval.total_seconds() == 1
+    assert homes.trigger.interval.total_seconds() == 0.25
     assert (homes.coalesce, homes.max_instances) == (True, 1)
 
 
