@@ -51,6 +51,7 @@ DRAIN_LIMIT = 500  # stale Homes one round takes; the rest wait for the next rou
 # Homes a round draws at once: each spends much of its time waiting on the database and on
 # Slack, so one at a time fell behind 50 changes a second (benchmarks/e2e_latency.py).
 HOME_DRAWERS = 4
+CLAIM_BATCH = 4 * HOME_DRAWERS  # Homes claimed in one statement, then drawn
 Draw = Callable[[Dashboard, datetime, str], View]  # a dashboard, now, the reader's zone
 _OPEN = {kind.value: tuple(sorted(statuses)) for kind, statuses in OPEN_STATUSES.items()}
 
@@ -162,31 +163,36 @@ def open_home(deps: Deps, actor: Actor, draw: Draw) -> bool:
 
 
 def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
-    """One round of redrawing stale Homes, each through its workspace's gateway, HOME_DRAWERS
-    at once: how many were published. Each is claimed just before it is drawn, so two workers
-    never publish the same one; one that fails stays stale for a later round."""
+    """One round of redrawing stale Homes, each through its workspace's gateway: how many
+    were published. They are claimed CLAIM_BATCH at a time, in one statement, just before
+    they are drawn (HOME_DRAWERS at once), so two workers never publish the same one and the
+    worker's writes stay few beside the requests' (one SQLite file is one writer at a time).
+    One that fails to publish is stale again for a later round."""
     with deps.db.read() as session:
         due = homes.stale(session, deps.clock.now(), HOME_WINDOW, limit)
     gateways: dict[str, SlackGateway | None] = {}
-    jobs: list[tuple[int, Actor, SlackGateway]] = []
+    jobs: dict[tuple[int, str], tuple[Actor, SlackGateway]] = {}
     for ws, team_id, user_id in due:
         if team_id not in gateways:
             gateways[team_id] = deps.slack_for(team_id)
         gateway = gateways[team_id]
         if gateway is not None:  # no token for the workspace now: stale until one is had
-            jobs.append((ws, Actor(team_id=team_id, user_id=user_id, channel_id=""), gateway))
+            jobs[(ws, user_id)] = (Actor(team_id=team_id, user_id=user_id, channel_id=""), gateway)
 
-    def redraw(job: tuple[int, Actor, SlackGateway]) -> bool:
-        ws, actor, gateway = job
-        with deps.db.write() as session:
-            if not homes.claim(session, ws, actor.user_id, deps.clock.now(), HOME_WINDOW):
-                return False  # another worker took it, or drew it a moment ago
-        return _publish(replace(deps, slack=gateway, gateways=None), ws, actor, draw)
+    def redraw(home: tuple[int, str]) -> bool:
+        actor, gateway = jobs[home]
+        return _publish(replace(deps, slack=gateway, gateways=None), home[0], actor, draw)
 
-    if len(jobs) <= 1:
-        return sum(redraw(job) for job in jobs)
-    with ThreadPoolExecutor(min(HOME_DRAWERS, len(jobs)), "pmo-home") as pool:
-        return sum(pool.map(redraw, jobs))
+    published = 0
+    order = list(jobs)
+    with ThreadPoolExecutor(HOME_DRAWERS, "pmo-home") as pool:
+        for start in range(0, len(order), CLAIM_BATCH):
+            with deps.db.write() as session:
+                batch = order[start : start + CLAIM_BATCH]
+                taken = homes.claim_many(session, batch, deps.clock.now(), HOME_WINDOW)
+            # others were taken by another worker, or drawn a moment ago
+            published += sum(pool.map(redraw, [home for home in batch if home in taken]))
+    return published
 
 
 def _publish(deps: Deps, ws: int, actor: Actor, draw: Draw) -> bool:

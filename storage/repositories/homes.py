@@ -6,7 +6,17 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import HomeDirty, Workspace
@@ -88,6 +98,27 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim_many(
+    session: Session, homes: Collection[tuple[int, str]], now: datetime, window: timedelta
+) -> set[tuple[int, str]]:
+    """claim (stale ones only) for several Homes, (workspace id, user id), in one statement:
+    those this caller took."""
+    if not homes:
+        return set()
+    stmt = (
+        update(HomeDirty)
+        .where(
+            tuple_(HomeDirty.workspace_id, HomeDirty.user_id).in_(sorted(homes)),
+            HomeDirty.dirty_since.is_not(None),
+            _drawable(now, window),
+        )
+        .values(dirty_since=None, drawn_at=now)
+        .returning(HomeDirty.workspace_id, HomeDirty.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return {(ws, user) for ws, user in session.execute(stmt)}
 
 
 def unclaim(session: Session, workspace_id: int, user_id: str, now: datetime) -> None:

@@ -19,7 +19,7 @@ from bot.domain import Actor, Kind
 from bot.errors import UserError
 from bot.fields import Value
 from bot.services import items, projects
-from bot.services.home import HOME_DRAWERS, HOME_WINDOW, drain_homes, open_home
+from bot.services.home import CLAIM_BATCH, HOME_WINDOW, drain_homes, open_home
 from handlers.blocks.home import draw_home
 from storage.models import HomeDirty
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
@@ -184,10 +184,10 @@ def test_a_failed_publish_stays_stale_for_the_next_round(
 def test_two_drainers_never_publish_the_same_home(
     apollo: Deps, clock: FixedClock, gateway: RecordingGateway
 ) -> None:
-    """The second worker drains while the first is publishing its first Homes (HOME_DRAWERS at
-    once), holding a list of stale Homes it read before the second took them: its claims of
+    """The second worker drains while the first is publishing its first batch of Homes,
+    holding a list of stale Homes it read before the second took the rest: its claims of
     those fail."""
-    people = [f"U0P{n:02d}" for n in range(10)]
+    people = [f"U0P{n:02d}" for n in range(CLAIM_BATCH + 4)]
     for user in people:
         open_home(apollo, person(user), draw_home)
         items.add_item(apollo, person(user), Kind.ACTION, {"title": "work"}, None)
@@ -209,7 +209,7 @@ def test_two_drainers_never_publish_the_same_home(
     drain_homes(replace(apollo, slack=first), draw_home)
 
     by_first, by_second = homes_published(first), homes_published(second)
-    assert 1 <= len(by_first) <= HOME_DRAWERS  # those it had claimed when the other drained
+    assert len(by_first) == CLAIM_BATCH  # the batch it had claimed when the other drained
     assert inside == [len(by_second)]
     assert sorted(by_first + by_second) == sorted(people)
 
