@@ -1,7 +1,7 @@
 """Resident memory: of a `pmo-bot serve` worker after 10,000 requests from 512 distinct people
 (adds, lists and each person's own list mixed, so each has a zone remembered and a page of
-their own drawn), and of the scheduler after a pass over 10,000 actions (2,000 reminders
-sent).
+their own drawn), and of the scheduler after a pass over 3,000 actions (600 reminders
+sent, as benchmarks.fanout seeds them).
 
 Run from the repository root: `python -m benchmarks.memory`. SQLite, the lean fake Slack on
 loopback. The serve figure is each worker's VmRSS (from /proc) once the requests are answered;
@@ -64,7 +64,7 @@ def serve_worker_mb(url: str, fake: FakeSlack) -> tuple[list[float], int]:
 
 
 def pass_peak_mb(folder: str, fake: FakeSlack) -> tuple[float, str]:
-    """Peak RSS of `pmo-bot tick --at` over 10,000 actions owed to 2,000 people; its summary."""
+    """Peak RSS of `pmo-bot tick --at` over the actions fanout seeds; its summary."""
     url = f"sqlite:///{folder}/pass.db"
     settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=fake.base_url)
     deps = replace(build_deps(settings), clock=FixedClock(AT))
