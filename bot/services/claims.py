@@ -23,6 +23,13 @@ from storage.repositories import schedules
 log = logging.getLogger("pmo_bot.tick")
 CHUNK_MAX = 500  # rows claimed at once, whatever the pace
 RENEW_EVERY = 1 / 3  # of the stale window: claims are renewed well before they go stale
+# Outcomes are written in batches, one transaction each: this many at most, none kept longer
+# than FLUSH_AFTER seconds past the next outcome, and all of them when a drain ends. One write
+# a message was a fifth of a pass's CPU. An outcome a crash loses leaves its row `sending`,
+# which the next holder settles by looking for the message (its key is in the metadata)
+# before it sends anything: a lost outcome costs a look-up, never a second message.
+FLUSH_EVERY = 16
+FLUSH_AFTER = 0.25
 
 
 class Claims:
@@ -32,8 +39,11 @@ class Claims:
         self.window = timedelta(seconds=deps.settings.claim_stale_seconds)
         self._held: set[int] = set()  # claimed, not yet tried
         self._renewed = (deps.clock.monotonic(), self.at())
-        # The held set, shared with the send threads. Their ledger writes queue on SQLite
-        # in the database's own WriteQueue (storage.db), not in its busy handler.
+        self._outcomes: list[tuple[int, dict[str, Any]]] = []  # recorded, not yet written
+        self._oldest = 0.0  # when the first of them was recorded (the clock's monotonic)
+        # The held set and the outcomes, shared with the send threads. Their ledger writes
+        # queue on SQLite in the database's own WriteQueue (storage.db), not in its busy
+        # handler.
         self._lock = threading.Lock()
 
     def at(self) -> datetime:
@@ -98,13 +108,36 @@ class Claims:
             return schedules.fence(session, row_id, self.owner, self.at())
 
     def record(self, row_id: int, **values: Any) -> None:
-        """A held row's outcome, at once (so a stop loses no answer Slack gave)."""
+        """A held row's outcome: written with others in one transaction (FLUSH_EVERY,
+        FLUSH_AFTER), and always by the time flush() returns."""
+        now = self.deps.clock.monotonic()
         with self._lock:
             self._held.discard(row_id)
+            if not self._outcomes:
+                self._oldest = now
+            self._outcomes.append((row_id, values))
+            if len(self._outcomes) < FLUSH_EVERY and now - self._oldest < FLUSH_AFTER:
+                return
+            batch, self._outcomes = self._outcomes, []
+        self._write(batch)
+
+    def flush(self) -> None:
+        """Write every outcome recorded so far."""
+        with self._lock:
+            batch, self._outcomes = self._outcomes, []
+        self._write(batch)
+
+    def _write(self, batch: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        if not batch:
+            return
         with self.deps.db.write() as session:
             schedules.without_flush_wait(session)
-            kept = schedules.record_outcome(session, row_id, self.owner, values)
-        if not kept:
+            lost = [
+                row_id
+                for row_id, values in batch
+                if not schedules.record_outcome(session, row_id, self.owner, values)
+            ]
+        for row_id in lost:
             log.warning("delivery %s was taken over before its outcome was recorded", row_id)
 
     def row(self, due_key: str, **values: Any) -> dict[str, Any]:

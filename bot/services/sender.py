@@ -170,6 +170,7 @@ class Sender:
         self.lanes.drain()
         futures, self.futures = self.futures, []
         wait(futures)
+        self.claims.flush()  # every answer Slack gave is in the ledger before what follows
         for future in futures:
             future.result()
 
@@ -283,6 +284,7 @@ class Sender:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+        self.claims.flush()
 
 
 def backoff(attempts: int) -> timedelta:

@@ -181,3 +181,58 @@ def test_reads_beyond_the_ration_wait_for_a_later_pass(
     assert all(row.last_error and row.last_error.startswith("unsure: ") for row in waiting.values())
     assert len(gateway.history_reads) == 3  # one a pass, each conversation once
     assert Counter(gateway.sent_keys()) == {reminder(n): 1 for n in range(PEOPLE)}
+
+
+def test_outcomes_are_written_in_batches_and_all_by_a_flush(any_deps: Deps) -> None:
+    from sqlalchemy import event
+
+    from bot.services.claims import FLUSH_EVERY, Claims
+    from storage.repositories import workspaces
+
+    with any_deps.db.write() as session:
+        ws = workspaces.ensure(session, "T0BATCH", None, any_deps.clock.now())
+    claims = Claims(any_deps, "w1")
+    day = any_deps.clock.now().date()
+    rows = [
+        claims.row(f"test:{n}", workspace_id=ws, target=ALICE, local_day=day)
+        for n in range(FLUSH_EVERY + 3)
+    ]
+    won = claims.take_new(rows)
+    commits: list[object] = []
+
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(any_deps.db.engine, "commit", committed)
+    try:
+        for n, key in enumerate(sorted(won, key=lambda k: int(k.split(":")[1]))):
+            claims.record(won[key], status="sent", attempts=1, message_ts=f"1.{n}")
+        written = len(commits)
+        claims.flush()
+        flushed = len(commits) - written
+    finally:
+        event.remove(any_deps.db.engine, "commit", committed)
+    assert (written, flushed) == (1, 1)  # the first FLUSH_EVERY in one transaction, then the rest
+    with any_deps.db.read() as session:
+        assert Counter(session.scalars(select(Delivery.status))) == {"sent": FLUSH_EVERY + 3}
+
+
+def test_outcomes_wait_for_a_batch_or_a_flush(any_deps: Deps) -> None:
+    from bot.services.claims import FLUSH_EVERY, Claims
+    from storage.repositories import workspaces
+
+    with any_deps.db.write() as session:
+        ws = workspaces.ensure(session, "T0BATCH", None, any_deps.clock.now())
+    claims = Claims(any_deps, "w1")
+    day = any_deps.clock.now().date()
+    won = claims.take_new(
+        [claims.row(f"test:{n}", workspace_id=ws, target=ALICE, local_day=day) for n in range(3)]
+    )
+    for row_id in won.values():
+        claims.record(row_id, status="sent", attempts=1)
+    with any_deps.db.read() as session:
+        assert Counter(session.scalars(select(Delivery.status))) == {"claimed": 3}
+    assert FLUSH_EVERY > 3
+    claims.flush()
+    with any_deps.db.read() as session:
+        assert Counter(session.scalars(select(Delivery.status))) == {"sent": 3}
