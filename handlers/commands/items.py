@@ -80,34 +80,31 @@ def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: View
 
 def list_page(deps: Deps, actor: Actor, asked: ListItems, viewer: Viewer) -> Reply:
     """A register page, drawn once for each version of the register, list asked for, and
-    reader's zone and day (bot.page_cache); asked again, it costs the one read of the version."""
+    reader's zone and day (bot.page_cache); asked again, it costs the one read of the version.
+    Without a stamp, the full path lists it or says why it cannot."""
     stamp = registers.page_stamp(deps, actor, asked.kind, asked.project)
-    if stamp is None:  # the full path says why it cannot be listed, or lists it
-        found = registers.list_items(
-            deps,
-            actor,
-            asked.kind,
-            asked.scope,
-            owner_id=asked.owner_id,
-            project_slug=asked.project,
-            page=asked.page,
-        )
-        return render_page(found, viewer)
     mine = actor.user_id if asked.scope == "mine" else None
-    key = (stamp.workspace_id, stamp.project, asked, mine, viewer.timezone, viewer.today)
-    kept: Reply | None = deps.pages.get(key, stamp.version, viewer.now)
-    if kept is not None:
-        return kept
+    key = (stamp.project if stamp else None, asked, mine, viewer.timezone, viewer.today)
+    if stamp is not None:
+        kept: Reply | None = deps.pages.get((stamp.workspace_id, *key), stamp.version, viewer.now)
+        if kept is not None:
+            return kept
     found = registers.list_items(
         deps,
         actor,
         asked.kind,
         asked.scope,
         owner_id=asked.owner_id,
+        project_slug=asked.project,
         page=asked.page,
         stamp=stamp,
     )
     reply = render_page(found, viewer)
+    if stamp is not None:
+        midnight = datetime.combine(viewer.today + timedelta(days=1), time(), viewer.zone)
+        until = min(midnight, found.changes_at) if found.changes_at else midnight
+        deps.pages.put((stamp.workspace_id, *key), stamp.version, until, reply)
+    return reply
     midnight = datetime.combine(viewer.today + timedelta(days=1), time(), viewer.zone)
     until = min(midnight, found.changes_at) if found.changes_at else midnight
     deps.pages.put(key, stamp.version, until, reply)
