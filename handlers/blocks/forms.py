@@ -226,8 +226,9 @@ def edit_form(item: Item, channel_id: str, timezone: str) -> ViewDict:
 
 
 def explanation(markdown: str) -> ViewDict:
-    """A modal that only explains (nothing to submit): e.g. how to create a project first."""
-    blocks = fit_view([section(escape(markdown))])
+    """A modal that only explains (nothing to submit): e.g. how to create a project first.
+    Never empty: Slack refuses a view without blocks, and a section without text."""
+    blocks = fit_view([section(escape(markdown).strip() or "There is nothing more to say here.")])
     view = View(type="modal", title="PMO Bot", close="OK", blocks=blocks)
     return view.to_dict()
 

@@ -108,13 +108,15 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    # After the word's cut: a token's own spaces (a date's `|Thu 19 Nov 15:00 GMT>`) are
+    # no place to cut, so whatever `<…` is left open goes whole.
     opening = cut.rfind("<")
     if opening > cut.rfind(">"):
         cut = cut[:opening]
     cut = _PARTIAL_ENTITY.sub("", cut)
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
     return cut.rstrip() + "…"
 
 

@@ -848,8 +848,9 @@ def test_escape_clip(text: str, limit: int, expected: str) -> None:
         ("&amp;&amp;", 8, "&amp;…"),
         ("a <@U0BOB> b", 8, "a…"),
         ("R&D plans", 4, "R…"),
+        ("review by <!date^1795100400^{time}|Thu 19 Nov 15:00 GMT>,andmorewords", 62, "review by…"),
     ],
-    ids=["fits", "not-inside-an-entity", "not-inside-a-mention", "raw-ampersand"],
+    ids=["fits", "not-inside-an-entity", "not-inside-a-mention", "raw-ampersand", "a-dates-space"],
 )
 def test_clip(text: str, limit: int, expected: str) -> None:
     assert clip(text, limit) == expected

@@ -576,3 +576,12 @@ def test_an_edit_form_keeps_the_items_own_mentions() -> None:
     risk = item(title="ask <@U0CAROL>", description="and <#C0OPS>", mitigation="<@U0CAROL>")
     kept = FormMeta.loads(edit_form(risk, "C0APOLLO", "UTC")["private_metadata"])
     assert kept.refs == ("@U0CAROL", "#C0OPS")
+
+
+@pytest.mark.parametrize("markdown", ["", "   ", "\n"])
+def test_an_explanation_with_nothing_to_say_is_still_a_view_slack_takes(markdown: str) -> None:
+    from handlers.blocks.forms import explanation
+
+    view = explanation(markdown)
+    assert len(view["blocks"]) == 1
+    assert view["blocks"][0]["text"]["text"].strip()
