@@ -36,7 +36,6 @@ class PageStamp:
     project: ProjectRef
     project_id: int
     workspace_id: int
-    kind: Kind
     version: int
 
 
@@ -54,7 +53,7 @@ def page_stamp(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
     if found is None or verdict_on(deps, actor, found) is not Verdict.ALLOWED:
         return None
     ref = ProjectRef(found.slug, found.name, found.channel_id, found.timezone)
-    return PageStamp(ref, found.id, found.workspace_id, kind, found.version)
+    return PageStamp(ref, found.id, found.workspace_id, found.version)
 
 
 @guarded

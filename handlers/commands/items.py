@@ -83,10 +83,11 @@ def list_page(deps: Deps, actor: Actor, asked: ListItems, viewer: Viewer) -> Rep
     reader's zone and day (bot.page_cache); asked again, it costs the one read of the version.
     Without a stamp, the full path lists it or says why it cannot."""
     stamp = registers.page_stamp(deps, actor, asked.kind, asked.project)
-    mine = actor.user_id if asked.scope == "mine" else None
-    key = (stamp.project if stamp else None, asked, mine, viewer.timezone, viewer.today)
+    key: tuple[object, ...] | None = None
     if stamp is not None:
-        kept: Reply | None = deps.pages.get((stamp.workspace_id, *key), stamp.version, viewer.now)
+        mine = actor.user_id if asked.scope == "mine" else None
+        key = (stamp.workspace_id, stamp.project, asked, mine, viewer.timezone, viewer.today)
+        kept: Reply | None = deps.pages.get(key, stamp.version, viewer.now)
         if kept is not None:
             return kept
     found = registers.list_items(
@@ -100,12 +101,8 @@ def list_page(deps: Deps, actor: Actor, asked: ListItems, viewer: Viewer) -> Rep
         stamp=stamp,
     )
     reply = render_page(found, viewer)
-    if stamp is not None:
+    if stamp is not None and key is not None:
         midnight = datetime.combine(viewer.today + timedelta(days=1), time(), viewer.zone)
         until = min(midnight, found.changes_at) if found.changes_at else midnight
-        deps.pages.put((stamp.workspace_id, *key), stamp.version, until, reply)
-    return reply
-    midnight = datetime.combine(viewer.today + timedelta(days=1), time(), viewer.zone)
-    until = min(midnight, found.changes_at) if found.changes_at else midnight
-    deps.pages.put(key, stamp.version, until, reply)
+        deps.pages.put(key, stamp.version, until, reply)
     return reply
