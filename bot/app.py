@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.callback_options import CallbackOptions
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -20,7 +20,7 @@ from bot.logs import ContextExecutor
 from bot.manifest import BOT_SCOPES
 from bot.slack import WebApiGateway, make_ack_client
 from handlers.install_pages import install_failed, install_succeeded
-from handlers.log_fields import with_log_fields
+from handlers.log_fields import bind_log_fields
 
 T = TypeVar("T")
 
@@ -62,8 +62,7 @@ def create_app(
                 listener_executor or ThreadPoolExecutor(max_workers=10)
             ),
         )
-    app.use(with_log_fields)
-    app.use(_attach(deps, offline=offline))
+    app.use(_prepare(deps, offline=offline))
     handlers.register(app)
     return app
 
@@ -121,14 +120,21 @@ def oauth_settings(settings: Settings, installations: Installations) -> OAuthSet
     )
 
 
-def _attach(deps: Deps, *, offline: bool) -> Callable[[BoltContext, Callable[[], None]], None]:
-    """Each request's deps. Bolt's client for the request (a copy of the app's, from
-    make_ack_client: ACK_TIMEOUT, no retries) carries the requesting workspace's token; what
-    the listener asks of Slack before answering goes through it, and the work after the
-    answer through the patient gateway of the same workspace. Offline (the shell), the
-    deps' own gateway answers everything."""
+Middleware = Callable[[dict[str, Any], BoltRequest, BoltContext, Callable[[], None]], None]
 
-    def attach_deps(context: BoltContext, next: Callable[[], None]) -> None:
+
+def _prepare(deps: Deps, *, offline: bool) -> Middleware:
+    """The one middleware of ours (Bolt builds the arguments of each, a cost every request
+    pays): the request's log fields (handlers.log_fields), then its deps. Bolt's client for
+    the request (a copy of the app's, from make_ack_client: ACK_TIMEOUT, no retries) carries
+    the requesting workspace's token; what the listener asks of Slack before answering goes
+    through it, and the work after the answer through the patient gateway of the same
+    workspace. Offline (the shell), the deps' own gateway answers everything."""
+
+    def prepare(
+        body: dict[str, Any], request: BoltRequest, context: BoltContext, next: Callable[[], None]
+    ) -> None:
+        bind_log_fields(body, request.headers)
         client = context.client
         if offline or client is None or not client.token:
             context["deps"] = deps
@@ -141,7 +147,7 @@ def _attach(deps: Deps, *, offline: bool) -> Callable[[BoltContext, Callable[[],
             context["deps"] = deps.answering(WebApiGateway(client), deps.slack)
         next()
 
-    return attach_deps
+    return prepare
 
 
 def _offline_authorize(

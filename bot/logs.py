@@ -7,6 +7,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -92,13 +93,17 @@ def _fields(formatter: logging.Formatter, record: logging.LogRecord) -> Iterator
         yield "exc", formatter.formatException(record.exc_info)
 
 
+# A value printed bare: printable, and no space, quote, `=` or backslash (else it is quoted).
+_BARE = re.compile(r'[^ "=\\]+')
+
+
 def _logfmt_value(value: object) -> str:
     if value is None:
         return '""'
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    if text and not any(c in text for c in ' "=\\') and text.isprintable():
+    if _BARE.fullmatch(text) and text.isprintable():
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + escaped.replace("\r", "\\r").replace("\t", "\\t") + '"'

@@ -3,10 +3,8 @@ its request id; never the person's text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from slack_bolt import BoltRequest
 
 from bot.logs import bind, slack_request_id
 from handlers.commands.context import workspace_of
@@ -73,12 +71,11 @@ def _get(body: Mapping[str, Any], outer: str, inner: str) -> str | None:
     return value.get(inner) if isinstance(value, Mapping) else None
 
 
-def with_log_fields(body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> None:
-    """Bolt middleware: every line logged while this request is handled (and by the lazy
-    listeners it starts) carries these fields."""
+def bind_log_fields(body: dict[str, Any], headers: Mapping[str, str | Sequence[str]]) -> None:
+    """Every line logged while this request is handled (and by the lazy listeners it starts)
+    carries these fields; called by the app's one middleware (bot.app)."""
     bind(  # over HTTP, the same request id bot.web derived from the same headers
-        request_id=request_id(request.headers),
-        retry=retry_num(request.headers),
+        request_id=request_id(headers),
+        retry=retry_num(headers),
         **describe(body),
     )
-    next()

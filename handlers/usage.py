@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from bot.domain import Kind
 
@@ -223,6 +224,7 @@ NO_PROJECT = (
 )
 
 
+@cache  # read by every parse of the command, for its usage should the text be wrong
 def kind_overview(kind: Kind) -> Usage:
     """The usage of a whole command: its subcommands, one per line."""
     entries = ITEM_USAGE[kind]

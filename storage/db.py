@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from sqlalchemy.sql.base import Executable
 
 DEFAULT_URL = "sqlite:///pmo-bot.db"
 # Seconds to reach PostgreSQL before giving up: Slack wants its answer within three, and a
@@ -35,7 +36,11 @@ QUEUED_LONG = 0.1
 _WRITE = "pmo_write"
 _BUSY_MS = "pmo_busy_ms"  # this transaction's SQLite busy timeout, when not the engine's own
 _QUEUE = "pmo_write_queue"  # the engine's WriteQueue (SQLite), in its execution options
-_PEEK = "pmo_peek"  # a read of single statements (Database.peek): SQLite needs no BEGIN for it
+_BUDGET = "pmo_budget"  # PostgreSQL's per-transaction limits, as _limit_postgres sets them
+_PG_BUDGET = (
+    "SELECT set_config('lock_timeout', %(limit)s, true),"
+    " set_config('statement_timeout', %(limit)s, true)"
+)
 _writes_first: ContextVar[bool] = ContextVar("pmo_writes_first", default=False)
 # Facts that never change once stored (a workspace's row id for its team), kept per Database
 # so a request need not read them again: a session reads them under _KNOWN and notes what it
@@ -143,14 +148,11 @@ def _limit_postgres(engine: Engine, budget: float) -> None:
     Per transaction (`set_config(…, true)` is SET LOCAL) rather than per connection, so the
     limits hold behind a transaction-pooling PgBouncer and never leak to other clients."""
     limit = f"{round(budget * 1000)}ms"
+    engine.update_execution_options(**{_BUDGET: limit})  # for Database.first's raw reads
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(
-            "SELECT set_config('lock_timeout', %(limit)s, true),"
-            " set_config('statement_timeout', %(limit)s, true)",
-            {"limit": limit},
-        )
+        connection.exec_driver_sql(_PG_BUDGET, {"limit": limit})
 
 
 @contextmanager
@@ -188,8 +190,6 @@ def _tune_sqlite(engine: Engine, wait: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        if options.get(_PEEK):  # each statement its own read, already atomic in autocommit
-            return
         write = options.get(_WRITE, False) or _writes_first.get()
         if write:
             busy_ms = options.get(_BUSY_MS, full_ms)
@@ -209,6 +209,9 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False, info={_KNOWN: self._known})
         queue = engine.get_execution_options().get(_QUEUE)
         self._queue: WriteQueue | None = queue if isinstance(queue, WriteQueue) else None
+        budget = engine.get_execution_options().get(_BUDGET)
+        self._budget: str | None = budget if isinstance(budget, str) else None
+        self._statements: dict[Executable, tuple[str, list[str] | None, dict[str, Any]]] = {}
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -232,15 +235,62 @@ class Database:
                 yield session
             self._remember(session.info.get(_LEARNED))
 
-    @contextmanager
-    def peek(self) -> Iterator[Connection]:
-        """A read of one Core statement (or a few that need not agree) on a pooled connection,
-        without a Session or its unit of work: what a repeated `/risk list` costs
-        (storage.repositories.versions). On SQLite each statement reads on its own, with no
-        BEGIN; on PostgreSQL it is a transaction with the request's budget, rolled back at the
-        end. Fails as read() does."""
-        with _unavailable_when_transient(), self.engine.connect() as conn:
-            yield conn.execution_options(**{_PEEK: True})
+    def first(self, statement: Executable, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of one read-only Core statement, or None: compiled once for this
+        engine and run on a pooled DBAPI connection with none of SQLAlchemy's execution
+        around it, a fifth of a Core execute's cost, for what a repeated `/risk list` reads
+        (storage.repositories.versions). No BEGIN on SQLite (the one statement is its own
+        read); on PostgreSQL a transaction with the request's budget, rolled back as the
+        connection goes back to the pool. Fails as read() does. The engine's
+        `before_cursor_execute` listeners see the statement too, with no Connection (there is
+        none), so statement counts and injected faults cover this read like any other."""
+        sql, order, fixed = self._compiled(statement)
+        bound = {**fixed, **params}
+        args: Any = [bound[name] for name in order] if order is not None else bound
+        error = self.engine.dialect.loaded_dbapi.Error
+        with _unavailable_when_transient():
+            try:
+                raw = self.engine.raw_connection()
+            except error as orig:  # the pool could not connect: as engine.connect() says it
+                raise self._wrapped(orig, None, sql, args) from orig
+            try:
+                cursor = raw.cursor()
+                try:
+                    if self._budget is not None:
+                        cursor.execute(_PG_BUDGET, {"limit": self._budget})
+                    for listener in self.engine.dispatch.before_cursor_execute:
+                        listener(None, cursor, sql, args, None, False)
+                    cursor.execute(sql, args)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except error as orig:
+                raise self._wrapped(orig, raw, sql, args) from orig
+            finally:
+                raw.close()
+        return None if row is None else tuple(row)
+
+    def _compiled(self, statement: Executable) -> tuple[str, list[str] | None, dict[str, Any]]:
+        """(SQL, the names of its positional parameters in order or None, their fixed values)."""
+        found = self._statements.get(statement)
+        if found is None:
+            compiled = statement.compile(dialect=self.engine.dialect)  # type: ignore[attr-defined]
+            order = list(compiled.positiontup) if compiled.positional else None
+            found = (compiled.string, order, dict(compiled.params))
+            self._statements[statement] = found
+        return found
+
+    def _wrapped(self, orig: Any, raw: Any, sql: str, args: Any) -> DBAPIError:
+        """A driver's error as SQLAlchemy would have raised it; a lost connection is dropped
+        (`raw` None: none was made)."""
+        lost = raw is None or self.engine.dialect.is_disconnect(orig, raw.dbapi_connection, None)
+        if lost and raw is not None:
+            raw.invalidate(orig)
+        wrapped = DBAPIError.instance(
+            sql, args, orig, self.engine.dialect.loaded_dbapi.Error, connection_invalidated=lost
+        )
+        assert isinstance(wrapped, DBAPIError)
+        return wrapped
 
     def _remember(self, learned: dict[Hashable, Any] | None) -> None:
         if not learned:

@@ -46,10 +46,9 @@ def page_stamp(deps: Deps, actor: Actor, kind: Kind, project_slug: str | None) -
     or access Slack has not settled for this person."""
     if project_slug and project_slug.startswith("#"):
         return None
-    with deps.db.peek() as conn:
-        found = versions.stamp(
-            conn, actor.team_id, kind.value, channel=actor.channel_id, slug=project_slug
-        )
+    found = versions.stamp(
+        deps.db, actor.team_id, kind.value, channel=actor.channel_id, slug=project_slug
+    )
     if found is None or verdict_on(deps, actor, found) is not Verdict.ALLOWED:
         return None
     ref = ProjectRef(found.slug, found.name, found.channel_id, found.timezone)

@@ -8,12 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from bot.deps import Deps
 from bot.domain import Actor
 from bot.services.people import timezone_of
+from handlers.blocks.reply import Reply
 from handlers.blocks.text import Viewer
 
 # A workspace's id. An Enterprise Grid org's (E…), which an event may give as a Connect member's
@@ -25,6 +26,13 @@ def deps_of(context: BoltContext) -> Deps:
     deps = context["deps"]
     assert isinstance(deps, Deps)
     return deps
+
+
+def answer(ack: Ack, reply: Reply | None) -> None:
+    """Acknowledge a slash command with `reply` (None: an empty 200). Bolt sends a lone string
+    as the body itself, as JSON since it opens with "{", so a reply is encoded once however
+    often it is sent (Reply.encoded)."""
+    ack(reply.encoded if reply is not None else "")
 
 
 def workspace_of(body: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -14,7 +14,13 @@ from handlers.blocks.items import render_change, render_item, render_page
 from handlers.blocks.projects import render_help
 from handlers.blocks.reply import Reply
 from handlers.blocks.text import Viewer
-from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.commands.context import (
+    actor_from_command,
+    answer,
+    deps_of,
+    local_now,
+    viewer_for,
+)
 from handlers.commands.export import start_export
 from handlers.grammar import (
     AddItem,
@@ -42,10 +48,10 @@ def handle_raid_command(ack: Ack, command: dict[str, Any], context: BoltContext)
     parsed = parse_item_command(kind, command.get("text") or "", now=local_now(viewer))
     if isinstance(parsed, OpenAddForm):
         refusal = open_add_form(deps, actor, parsed, command.get("trigger_id") or "")
-        ack(**(refusal.payload() if refusal else {}))
+        answer(ack, refusal)
         return
     reply = run_item_command(deps, actor, parsed, viewer)
-    ack(**reply.payload())
+    answer(ack, reply)
 
 
 def run_item_command(deps: Deps, actor: Actor, parsed: ItemCommand, viewer: Viewer) -> Reply:

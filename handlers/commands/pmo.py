@@ -26,7 +26,13 @@ from handlers.blocks.settings import (
     render_settings_change,
 )
 from handlers.blocks.text import Viewer
-from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.commands.context import (
+    actor_from_command,
+    answer,
+    deps_of,
+    local_now,
+    viewer_for,
+)
 from handlers.commands.digest import run_digest_command
 from handlers.commands.portfolio import run_portfolio_command
 from handlers.digest_grammar import (
@@ -65,7 +71,7 @@ def handle_pmo_command(ack: Ack, command: dict[str, Any], context: BoltContext) 
     viewer = viewer_for(deps, actor)
     parsed = parse_pmo_command(command.get("text") or "", now=local_now(viewer))
     reply = run_pmo_command(deps, actor, parsed, viewer)
-    ack(**reply.payload())
+    answer(ack, reply)
 
 
 def run_pmo_command(deps: Deps, actor: Actor, parsed: PmoCommand, viewer: Viewer) -> Reply:

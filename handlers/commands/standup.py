@@ -20,7 +20,13 @@ from handlers.blocks.standup_settings import (
     render_standup_report,
 )
 from handlers.blocks.text import Viewer
-from handlers.commands.context import actor_from_command, deps_of, local_now, viewer_for
+from handlers.commands.context import (
+    actor_from_command,
+    answer,
+    deps_of,
+    local_now,
+    viewer_for,
+)
 from handlers.standup_grammar import (
     ReportStandup,
     RunStandupNow,
@@ -43,7 +49,7 @@ def handle_standup_command(ack: Ack, command: dict[str, Any], context: BoltConte
     parsed = parse_standup_command(command.get("text") or "", now=local_now(viewer))
     with teaching(parsed):
         reply = run_standup_command(deps, actor, parsed, viewer)
-    ack(**reply.payload())
+    answer(ack, reply)
 
 
 def run_standup_command(deps: Deps, actor: Actor, parsed: StandupCommand, viewer: Viewer) -> Reply:

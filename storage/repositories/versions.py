@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.models import Project, RegisterVersion, Workspace
 from storage.repositories.items import MODELS
 
@@ -52,13 +53,13 @@ _BY_SLUG = _stamp(Project.slug)
 
 
 def stamp(
-    conn: Connection, team_id: str, kind: str, *, channel: str | None, slug: str | None
+    db: Database, team_id: str, kind: str, *, channel: str | None, slug: str | None
 ) -> Stamped | None:
     """The project of the workspace `team_id` named by `slug`, else bound to `channel`, with
     the version of its `kind` register (0 before its first change); None when there is no
-    such project (or workspace)."""
+    such project (or workspace). One raw read (Database.first), no Session."""
     stmt, key = (_BY_SLUG, slug) if slug else (_BY_CHANNEL, channel)
-    row = conn.execute(stmt, {"team": team_id, "kind": kind, "key": key}).first()
+    row = db.first(stmt, {"team": team_id, "kind": kind, "key": key})
     if row is None:
         return None
     ws, project_id, slug_, name, channel_id, timezone, private, version = row

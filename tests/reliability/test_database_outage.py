@@ -207,14 +207,16 @@ def web_engine(any_engine: Engine) -> Iterator[Engine]:
 
 
 @contextmanager
-def write_lock_held(engine: Engine) -> Iterator[None]:
-    """Another connection holds the database's write lock (SQLite) or the risks table's
-    (PostgreSQL, EXCLUSIVE: reads go on, writes wait), as a long transaction elsewhere would.
-    Let go when the block ends, or after LOCK_HELD_MAX whatever happens, so a request that
-    waits for it cannot hang the test."""
+def write_lock_held(
+    engine: Engine, pg_lock: str = "LOCK TABLE risks IN EXCLUSIVE MODE"
+) -> Iterator[None]:
+    """Another connection holds the database's write lock (SQLite) or, on PostgreSQL, the
+    table lock `pg_lock` (by default the risks table's EXCLUSIVE: reads go on, writes wait),
+    as a long transaction elsewhere would. Let go when the block ends, or after LOCK_HELD_MAX
+    whatever happens, so a request that waits for it cannot hang the test."""
     raw = engine.raw_connection()
     sqlite = engine.dialect.name == "sqlite"
-    raw.cursor().execute("BEGIN IMMEDIATE" if sqlite else "LOCK TABLE risks IN EXCLUSIVE MODE")
+    raw.cursor().execute("BEGIN IMMEDIATE" if sqlite else pg_lock)
     released = threading.Lock()
 
     def release() -> None:
@@ -246,3 +248,53 @@ def test_a_write_that_cannot_get_the_database_in_time_answers_busy_and_stores_no
         assert assert_whole(any_engine) == {}
         assert "R-1" in add_risk(slack, "vendor may slip")  # the retype: stored once
         assert assert_whole(any_engine) == {1: "vendor may slip"}
+
+
+def list_risks(slack: SlackSide) -> str:
+    """What the person reads after `/risk list`; the answer must be a 200 with JSON."""
+    response = slack.command("/risk", "list")
+    assert response.status == 200, response.body
+    return reply_text(response.json())
+
+
+@pytest.mark.postgres
+def test_a_kept_list_during_an_outage_asks_to_try_again_and_lists_after_it(
+    apollo: SlackSide, proxy: TcpProxy
+) -> None:
+    """A repeated list reads only its register's version, on a raw pooled connection
+    (storage.db.Database.first): a cut connection is still "try again", and dropped from the
+    pool, so the first list after the outage is answered."""
+    add_risk(apollo, "vendor may slip")
+    assert "vendor may slip" in list_risks(apollo)  # the page is kept from here on
+    proxy.cut()
+    try:
+        refused = [list_risks(apollo) for _ in range(3)]
+    finally:
+        proxy.restore()
+
+    assert all(BUSY in text.lower() for text in refused), refused
+    assert "vendor may slip" in list_risks(apollo)
+
+
+@pytest.mark.postgres
+def test_a_list_that_cannot_read_in_time_answers_busy_within_the_budget(
+    postgres_engine: Engine, clock: FixedClock, fake: FakeSlackWebAPI
+) -> None:
+    """The version read of a repeated list runs under the request's budget like any other
+    transaction: behind a lock that blocks even reads, the person hears "try again" in time."""
+    settings = Settings(database_url=postgres_engine.url.render_as_string(hide_password=False))
+    engine = engine_for(settings, answering=True)
+    try:
+        for slack in serve_app(scenario_deps(engine, clock, fake)):
+            slack.reply("/pmo", "project Apollo")
+            add_risk(slack, "vendor may slip")
+            assert "vendor may slip" in list_risks(slack)
+            with write_lock_held(postgres_engine, "LOCK TABLE register_versions"):  # ACCESS
+                started = time.monotonic()  # EXCLUSIVE: even reads wait
+                refused = list_risks(slack)
+                waited = time.monotonic() - started
+            assert BUSY in refused.lower()
+            assert waited < REQUEST_BUDGET + 1  # within Slack's 3 s
+            assert "vendor may slip" in list_risks(slack)
+    finally:
+        engine.dispose()

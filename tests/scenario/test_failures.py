@@ -90,3 +90,26 @@ def test_a_database_that_cannot_be_reached_for_a_read_asks_to_try_again(
 
     assert answer["response_type"] == "ephemeral"
     assert "try again in a moment" in reply_text(answer).lower()
+
+
+def test_a_repeated_list_whose_one_read_fails_asks_to_try_again(
+    slack: SlackSide, sqlite_engine: Engine
+) -> None:
+    """A kept page is checked by one raw read of its register's version
+    (storage.db.Database.first): when that read fails, the person is asked to try again."""
+    slack.reply("/pmo", "project Apollo")
+    slack.reply("/risk", "add Vendor may slip")
+    assert "Vendor may slip" in reply_text(slack.reply("/risk", "list"))
+
+    def locked(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "register_versions" in statement:
+            raise sqlite3.OperationalError("database is locked")
+
+    event.listen(sqlite_engine, "before_cursor_execute", locked)
+    try:
+        refused = reply_text(slack.reply("/risk", "list"))
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", locked)
+
+    assert "try again in a moment" in refused.lower()
+    assert "Vendor may slip" in reply_text(slack.reply("/risk", "list"))
