@@ -11,7 +11,7 @@ a digest is composed only when some part of it is still owed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
@@ -43,10 +43,17 @@ def reply_part(part: str) -> str:
 
 
 def digest_dues(
-    deps: Deps, now: datetime, last_pass: datetime | None, *, dry_run: bool = False
+    deps: Deps,
+    now: datetime,
+    last_pass: datetime | None,
+    *,
+    dry_run: bool = False,
+    composed: Mapping[str, Digest] | None = None,
 ) -> dict[str, Due]:
     """The digest parts owed now. A dry run also lists the replies of parents not yet posted,
-    as they would follow; a real pass offers replies only once the parent's ts is recorded."""
+    as they would follow; a real pass offers replies only once the parent's ts is recorded.
+    `composed`: digests this pass has composed already, by their parent's key (its replies
+    say what its parent said, and nothing is composed twice)."""
     with_charts = charts_available()
     dues: dict[str, Due] = {}
     with deps.db.read() as session:
@@ -62,7 +69,7 @@ def digest_dues(
             parts = _parts_owed(key, ledger, has_standup, with_charts, dry_run=dry_run)
             if not parts:
                 continue
-            digest = compose(session, project, team_id, moment)
+            digest = (composed or {}).get(key) or compose(session, project, team_id, moment)
             charts = _charts(digest, parts)
             for part, thread_ts in parts:
                 due = _due(key, project, team_id, digest, part, thread_ts, charts)

@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.digest_domain import PARENT
-from bot.domain import DigestDue, Due, ReminderDue
+from bot.domain import DigestDue, Due, Kind, ReminderDue
 from bot.services import schedule
 from bot.services.access import settle_privacy
 from bot.services.channel_lost import channel_lost_dues
@@ -36,7 +36,7 @@ from bot.services.pacing import Pacing
 from bot.services.people import valid_zone
 from bot.services.portfolio_tick import portfolio_dues
 from bot.services.replays import sweep_replays
-from bot.services.rows import to_item
+from bot.services.rows import columns_item
 from bot.services.scope import project_ref
 from bot.services.sender import Renderer, Sender, TickReport
 from bot.services.senders import Senders
@@ -122,8 +122,14 @@ def _send_all(
         sender.send_held(held, dues)
     _claim_and_send(sender, dues, retried, chunk)
     if any(getattr(due, "part", None) == PARENT for due in dues.values()):
-        # A digest's replies need its parent's ts: those of parents posted just now go now.
-        replies = digest_dues(deps, now, last_pass)
+        # A digest's replies need its parent's ts: those of parents posted just now go now,
+        # drawn from the digests composed for those parents (one composition a digest a pass).
+        composed = {
+            due.key: due.digest
+            for due in dues.values()
+            if isinstance(due, DigestDue) and due.part == PARENT
+        }
+        replies = digest_dues(deps, now, last_pass, composed=composed)
         replies = senders.keep({key: due for key, due in replies.items() if key not in dues})
         report.due += len(replies)
         _claim_and_send(sender, replies, set(), chunk)
@@ -165,21 +171,24 @@ def load_snapshot(deps: Deps, now: datetime) -> schedule.Snapshot:
     """Everything a pass needs, in a fixed number of queries whatever the data size."""
     until = now.date() + LOOKAHEAD
     with deps.db.read() as session:
-        found: list[tuple[Any, Project, str]] = [
-            *schedules.due_actions(session, until),
-            *schedules.risks_for_review(session, until),
-            *schedules.due_issues(session, until),
+        found: list[tuple[Kind, Any, Project, str]] = [
+            *((Kind.ACTION, *row) for row in schedules.due_actions(session, until)),
+            *((Kind.RISK, *row) for row in schedules.risks_for_review(session, until)),
+            *((Kind.ISSUE, *row) for row in schedules.due_issues(session, until)),
         ]
-        workspace_ids = {row[1].workspace_id for row in found}
+        workspace_ids = {row[2].workspace_id for row in found}
         zones = schedules.profiles(session, workspace_ids)
         start, end = now.date() - timedelta(days=schedule.MISSED_LOOKBACK_DAYS + 1), until
         holidays, away = schedules.calendars(session, start, end)
         last_pass = schedules.mark(session, MARK)
     tracked = tuple(
         schedule.Tracked(
-            project.workspace_id, team_id, _rules(project), to_item(row, project_ref(project))
+            project.workspace_id,
+            team_id,
+            _rules(project),
+            columns_item(kind, row, project_ref(project)),
         )
-        for row, project, team_id in found
+        for kind, row, project, team_id in found
     )
     return schedule.Snapshot(
         now=now,

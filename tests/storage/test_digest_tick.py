@@ -16,7 +16,7 @@ from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.domain import Actor
 from bot.services import digest as digests
-from bot.services import digest_charts
+from bot.services import digest_charts, digest_content, digest_tick
 from bot.services.sender import TickReport
 from bot.services.tick import run_tick
 from handlers.blocks.reminders import render_due
@@ -149,6 +149,28 @@ def test_a_failed_parent_is_retried_and_then_brings_its_replies(
     assert [p["key"] for p in digest_sends(gateway)] == [key(project)] + [
         key(project, part) for part in REPLIES
     ]
+
+
+def test_a_pass_composes_each_digest_once_for_its_parent_and_replies(
+    any_deps: Deps,
+    gateway: RecordingGateway,
+    clock: FixedClock,
+    project: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    composed: list[int] = []
+    real = digest_content.compose
+
+    def counted(session: Any, project_row: Any, *args: Any) -> Any:
+        composed.append(project_row.id)
+        return real(session, project_row, *args)
+
+    monkeypatch.setattr(digest_tick, "compose", counted)
+    run(any_deps, clock, FRIDAY)
+    assert [p["key"] for p in digest_sends(gateway)] == [key(project)] + [
+        key(project, part) for part in REPLIES
+    ]
+    assert composed == [project]  # the replies say what their parent said, drawn once
 
 
 def test_a_dry_run_describes_the_digest_and_its_thread(
