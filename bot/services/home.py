@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 HOME_LIMIT = 10  # per section: the Home tab shows fewer and counts the rest
 # A Home is drawn at most once in this while, however many changes touch it or opens ask.
 HOME_WINDOW = timedelta(seconds=0.5)
+# A claimed Home is held this long at most for its publish (the gateway's 10 s timeout and its
+# retries), until the publish ends: the window runs from then, so publishes never overlap.
+PUBLISH_HOLD = timedelta(seconds=30)
 DRAIN_LIMIT = 500  # stale Homes one round takes; the rest wait for the next round
 # Homes a round draws at once: each spends much of its time waiting on the database and on
 # Slack, so one at a time fell behind 50 changes a second (benchmarks/e2e_latency.py).
@@ -158,8 +161,14 @@ def open_home(deps: Deps, actor: Actor, draw: Draw) -> bool:
     with deps.db.write() as session:
         ws = workspace_id(session, actor, now)
         homes.opened(session, ws, actor.user_id, now)
-        claimed = homes.claim(session, ws, actor.user_id, now, HOME_WINDOW, stale_only=False)
-    return claimed and _publish(deps, ws, actor, draw)
+        claimed = homes.claim(
+            session, ws, actor.user_id, now, HOME_WINDOW, stale_only=False, hold=PUBLISH_HOLD
+        )
+    if not claimed or not _publish(deps, ws, actor, draw):
+        return False
+    with deps.db.write() as session:
+        homes.published(session, [(ws, actor.user_id)], deps.clock.now())
+    return True
 
 
 def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
@@ -185,13 +194,23 @@ def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
 
     published = 0
     order = list(jobs)
+    done: list[tuple[int, str]] = []  # published, their window not yet started in the ledger
+    ended = deps.clock.now()
     with ThreadPoolExecutor(HOME_DRAWERS, "pmo-home") as pool:
         for start in range(0, len(order), CLAIM_BATCH):
-            with deps.db.write() as session:
+            with deps.db.write() as session:  # one write a batch: the last one's end, this claim
+                homes.published(session, done, ended)
                 batch = order[start : start + CLAIM_BATCH]
-                taken = homes.claim_many(session, batch, deps.clock.now(), HOME_WINDOW)
+                now = deps.clock.now()
+                taken = homes.claim_many(session, batch, now, HOME_WINDOW, PUBLISH_HOLD)
             # others were taken by another worker, or drawn a moment ago
-            published += sum(pool.map(redraw, [home for home in batch if home in taken]))
+            drawn = [home for home in batch if home in taken]
+            done = [home for home, ok in zip(drawn, pool.map(redraw, drawn), strict=True) if ok]
+            ended = deps.clock.now()  # the last answer of the batch: its window runs from here
+            published += len(done)
+    if done:
+        with deps.db.write() as session:
+            homes.published(session, done, ended)
     return published
 
 

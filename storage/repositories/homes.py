@@ -79,11 +79,14 @@ def claim(
     window: timedelta,
     *,
     stale_only: bool = True,
+    hold: timedelta = timedelta(0),
 ) -> bool:
     """Take the Home to draw it now: True for one caller only, however many try at once (a
-    conditional update: the row is clean, and drawn, when the others look again). It is not
-    drawn twice within `window`. Without `stale_only`, a clean Home is taken too (its owner
-    just opened it)."""
+    conditional update: the row is clean, and held, when the others look again). It is held
+    for `hold` (its publish's longest wait) until `published` says when its publish ended,
+    and not drawn again within `window` of that, so two publishes never overlap and the one
+    Slack shows is the newer. Without `stale_only`, a clean Home is taken too (its owner just
+    opened it)."""
     conditions = [
         HomeDirty.workspace_id == workspace_id,
         HomeDirty.user_id == user_id,
@@ -94,14 +97,18 @@ def claim(
     stmt = (
         update(HomeDirty)
         .where(*conditions)
-        .values(dirty_since=None, drawn_at=now)
+        .values(dirty_since=None, drawn_at=now + hold)
         .execution_options(synchronize_session=False)
     )
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
 
 
 def claim_many(
-    session: Session, homes: Collection[tuple[int, str]], now: datetime, window: timedelta
+    session: Session,
+    homes: Collection[tuple[int, str]],
+    now: datetime,
+    window: timedelta,
+    hold: timedelta = timedelta(0),
 ) -> set[tuple[int, str]]:
     """claim (stale ones only) for several Homes, (workspace id, user id), in one statement:
     those this caller took."""
@@ -114,11 +121,25 @@ def claim_many(
             HomeDirty.dirty_since.is_not(None),
             _drawable(now, window),
         )
-        .values(dirty_since=None, drawn_at=now)
+        .values(dirty_since=None, drawn_at=now + hold)
         .returning(HomeDirty.workspace_id, HomeDirty.user_id)
         .execution_options(synchronize_session=False)
     )
     return {(ws, user) for ws, user in session.execute(stmt)}
+
+
+def published(session: Session, homes: Collection[tuple[int, str]], at: datetime) -> None:
+    """The publishes of these claimed Homes ended at `at` (Slack answered): each may be drawn
+    again a window from then."""
+    if not homes:
+        return
+    stmt = (
+        update(HomeDirty)
+        .where(tuple_(HomeDirty.workspace_id, HomeDirty.user_id).in_(sorted(homes)))
+        .values(drawn_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
 
 
 def unclaim(session: Session, workspace_id: int, user_id: str, now: datetime) -> None:
@@ -126,7 +147,10 @@ def unclaim(session: Session, workspace_id: int, user_id: str, now: datetime) ->
     stmt = (
         update(HomeDirty)
         .where(HomeDirty.workspace_id == workspace_id, HomeDirty.user_id == user_id)
-        .values(dirty_since=func.coalesce(HomeDirty.dirty_since, literal(now, UtcDateTime())))
+        .values(
+            dirty_since=func.coalesce(HomeDirty.dirty_since, literal(now, UtcDateTime())),
+            drawn_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(stmt)

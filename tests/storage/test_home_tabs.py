@@ -181,6 +181,34 @@ def test_a_failed_publish_stays_stale_for_the_next_round(
     assert stale(apollo) == set()
 
 
+def test_a_slow_publish_holds_its_home_and_the_window_runs_from_its_end(
+    apollo: Deps, clock: FixedClock, gateway: RecordingGateway
+) -> None:
+    """While Alice's publish waits on Slack (two windows long), a change marks her Home stale
+    and another worker drains: it must not publish hers beside the first (the older of two
+    overlapping publishes may land last). The window runs from the end of the publish."""
+    items.add_item(apollo, person(ALICE), Kind.ACTION, {"title": "first"}, None)
+    other = RecordingGateway()
+    during: list[list[str]] = []
+
+    def slow_publish(user_id: str, view: dict[str, Any]) -> bool:
+        clock.advance(HOME_WINDOW * 2)
+        if not during:
+            items.add_item(apollo, person(ALICE), Kind.ACTION, {"title": "second"}, None)
+            drain_homes(replace(apollo, slack=other), draw_home)
+            during.append(homes_published(other))
+        return RecordingGateway.publish_home(gateway, user_id, view)
+
+    gateway.publish_home = slow_publish  # type: ignore[method-assign]
+    assert drain(apollo) == [ALICE]
+    assert during == [[]]  # held while its publish was under way
+    assert stale(apollo) == {ALICE}  # the second change waits for the next round
+    clock.advance(HOME_WINDOW / 2)
+    assert drain(replace(apollo, slack=other)) == []  # within a window of the publish's end
+    clock.advance(HOME_WINDOW / 2)
+    assert drain(replace(apollo, slack=other)) == [ALICE]
+
+
 def test_two_drainers_never_publish_the_same_home(
     apollo: Deps, clock: FixedClock, gateway: RecordingGateway
 ) -> None:
