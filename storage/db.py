@@ -10,6 +10,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from contextvars import ContextVar
 from typing import Any
 
+try:  # POSIX; elsewhere only SQLite's own lock orders the processes' writers
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -67,41 +72,102 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached or was busy for too long; retrying later may work."""
 
 
-_FILE_LOCKS: dict[str, threading.RLock] = {}  # a SQLite file's path → its WriteQueue's lock
+class _FileTurn:
+    """The write turn between processes: an exclusive flock on `<database>-pmo-write.lock`,
+    taken by whichever of this process's writers holds the in-process turn. SQLite's own lock
+    stays the authority (a process without this lock, the sqlite3 shell say, still meets it);
+    this one only spares the writers of our processes its busy handler's sleeps. The file is
+    opened afresh in each process: a descriptor inherited across fork would share its lock."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+        self.depth = 0  # nesting of the in-process turn's holder (its lock is re-entrant)
+
+    def acquire(self, deadline: float) -> bool:
+        fd = self._open()
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                time.sleep(min(pause, left))  # the head of one queue a process polls
+                pause = min(pause * 2, 0.002)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _open(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+# A SQLite file's path → its WriteQueue's lock and its turn between processes (one each per
+# process, shared by every engine on the file).
+_FILE_LOCKS: dict[str, tuple[threading.RLock, _FileTurn | None]] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
+LOCK_SUFFIX = "-pmo-write.lock"
 
 
 class WriteQueue:
-    """SQLite's writers in this process take turns here, in order, before BEGIN IMMEDIATE.
+    """SQLite's writers take turns here, in order, before BEGIN IMMEDIATE.
 
     SQLite lets one writer in at a time and makes the others retry in its busy handler, which
     sleeps between tries in steps of up to 100 ms: under a burst a writer wakes long after the
     lock came free, and a request's p99 grew to seconds. Queued on a Python lock, the next
-    writer starts the moment the last one commits. One lock per database file, shared by every
-    engine on it in the process; other processes (the worker, a second serve worker) still
-    meet at SQLite's own lock. Re-entrant, so a thread nesting a write waits where it did.
+    writer of this process starts the moment the last one commits; the head of each process's
+    queue then takes the turn between processes (_FileTurn: the worker, the other serve
+    workers), polled every 2 ms at most. One lock per database file, shared by every engine on
+    it in the process. Re-entrant, so a thread nesting a write waits where it did.
     """
 
     def __init__(self, database: str | None, wait: float) -> None:
         self.wait = wait  # seconds a writer queues here and at SQLite's lock, in all
         if not database or database == ":memory:":
-            self.lock = threading.RLock()  # a private database: this engine's alone
+            self.lock, self.files = threading.RLock(), None  # a private database: its alone
             return
+        path = os.path.realpath(database)
         with _FILE_LOCKS_GUARD:
-            self.lock = _FILE_LOCKS.setdefault(os.path.realpath(database), threading.RLock())
+            found = _FILE_LOCKS.get(path)
+            if found is None:
+                turn = _FileTurn(path + LOCK_SUFFIX) if fcntl is not None else None
+                found = _FILE_LOCKS[path] = (threading.RLock(), turn)
+        self.lock, self.files = found
 
     @contextmanager
     def turn(self) -> Iterator[dict[str, Any]]:
         """Hold the turn for a transaction; yields its connection's execution options: after a
-        long queue, a busy timeout cut to what is left of `wait`, so the two waits together
-        stay within it. DatabaseUnavailable, nothing begun, when no turn comes within `wait`."""
+        long queue, a busy timeout cut to what is left of `wait`, so the waits together stay
+        within it. DatabaseUnavailable, nothing begun, when no turn comes within `wait`."""
         started = time.monotonic()
         if not self.lock.acquire(timeout=self.wait):
             raise DatabaseUnavailable(f"database is locked: queued {self.wait:g} s for a write")
         try:
-            queued = time.monotonic() - started
-            left = {_BUSY_MS: max(1, round((self.wait - queued) * 1000))}
-            yield left if queued > QUEUED_LONG else {}
+            files = self.files
+            outer = files is not None and files.depth == 0
+            if outer and files is not None and not files.acquire(started + self.wait):
+                raise DatabaseUnavailable(
+                    f"database is locked: queued {self.wait:g} s for another process's write"
+                )
+            if files is not None:
+                files.depth += 1
+            try:
+                queued = time.monotonic() - started
+                left = {_BUSY_MS: max(1, round((self.wait - queued) * 1000))}
+                yield left if queued > QUEUED_LONG else {}
+            finally:
+                if files is not None:
+                    files.depth -= 1
+                    if outer:
+                        files.release()
         finally:
             self.lock.release()
 

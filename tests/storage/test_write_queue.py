@@ -3,6 +3,8 @@ busy handler, and a request's write still gives up within its budget with nothin
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -95,6 +97,47 @@ def test_a_second_writer_waits_for_its_turn_and_starts_when_the_first_commits(
     assert sent[0] >= committed[0]
     assert sent[0] - committed[0] < 0.05
     assert stored(first.engine) == 1
+
+
+OTHER_PROCESS = """
+import sys, time
+from sqlalchemy import text
+from storage.db import Database, make_engine
+db = Database(make_engine(f"sqlite:///{sys.argv[1]}"))
+with db.write() as session:
+    session.execute(text("UPDATE workspaces SET team_id = team_id"))
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+print(time.time(), flush=True)
+"""
+
+
+def test_a_writer_of_another_process_is_waited_for_on_the_turn_not_in_sqlites_busy_handler(
+    path: Path,
+) -> None:
+    """The worker or another serve worker holds a write: ours waits on the turn between
+    processes (storage.db._FileTurn) and starts as it commits, without knocking on SQLite's
+    lock in between (its busy handler sleeps up to 100 ms between knocks)."""
+    with subprocess.Popen(
+        [sys.executable, "-c", OTHER_PROCESS, str(path), str(HOLD)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ) as other:
+        assert other.stdout is not None
+        assert other.stdout.readline().strip() == "holding"
+        web = Database(engine_on(path, budget=2.0))
+        sent = begins(web.engine)
+        add_workspace(web, "T0WAITED")
+        committed = float(other.stdout.readline())
+        assert other.wait(10) == 0
+
+    # One BEGIN IMMEDIATE, sent once the other had committed (it prints the moment after its
+    # commit, which may come a little after ours began): not HOLD before, to wait in SQLite.
+    assert len(sent) == 1
+    began = time.time() - (time.monotonic() - sent[0])
+    assert began > committed - HOLD / 3
+    assert stored(web.engine) == 1
 
 
 def test_a_write_that_gets_no_turn_within_its_budget_fails_and_stores_nothing(
