@@ -263,7 +263,8 @@ class UserProfile(Base):
 class HomeDirty(Base):
     """A person's App Home tab: a row once they have opened it (`opened_at`); `dirty_since` set
     by a change that touched them, cleared by the worker when it redraws the tab (`drawn_at`),
-    so each Home is published at most once per short window however many changes come."""
+    so each Home is published at most once per short window however many changes come. While
+    a publish is under way both read the end of its hold (storage.repositories.homes.claim)."""
 
     __tablename__ = "home_dirty"
     __table_args__ = (Index("ix_home_dirty_dirty_since", "dirty_since"),)

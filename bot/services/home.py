@@ -162,12 +162,12 @@ def open_home(deps: Deps, actor: Actor, draw: Draw) -> bool:
         ws = workspace_id(session, actor, now)
         homes.opened(session, ws, actor.user_id, now)
         claimed = homes.claim(
-            session, ws, actor.user_id, now, HOME_WINDOW, stale_only=False, hold=PUBLISH_HOLD
+            session, ws, actor.user_id, now, HOME_WINDOW, PUBLISH_HOLD, stale_only=False
         )
     if not claimed or not _publish(deps, ws, actor, draw):
         return False
     with deps.db.write() as session:
-        homes.published(session, [(ws, actor.user_id)], deps.clock.now())
+        homes.published(session, [(ws, actor.user_id)], deps.clock.now(), now + PUBLISH_HOLD)
     return True
 
 
@@ -195,13 +195,14 @@ def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
     published = 0
     order = list(jobs)
     done: list[tuple[int, str]] = []  # published, their window not yet started in the ledger
-    ended = deps.clock.now()
+    ended = held_until = deps.clock.now()
     with ThreadPoolExecutor(HOME_DRAWERS, "pmo-home") as pool:
         for start in range(0, len(order), CLAIM_BATCH):
             with deps.db.write() as session:  # one write a batch: the last one's end, this claim
-                homes.published(session, done, ended)
+                homes.published(session, done, ended, held_until)
                 batch = order[start : start + CLAIM_BATCH]
                 now = deps.clock.now()
+                held_until = now + PUBLISH_HOLD
                 taken = homes.claim_many(session, batch, now, HOME_WINDOW, PUBLISH_HOLD)
             # others were taken by another worker, or drawn a moment ago
             drawn = [home for home in batch if home in taken]
@@ -210,7 +211,7 @@ def drain_homes(deps: Deps, draw: Draw, *, limit: int = DRAIN_LIMIT) -> int:
             published += len(done)
     if done:
         with deps.db.write() as session:
-            homes.published(session, done, ended)
+            homes.published(session, done, ended, held_until)
     return published
 
 

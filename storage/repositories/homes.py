@@ -10,7 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     bindparam,
-    func,
+    case,
     literal,
     or_,
     select,
@@ -37,13 +37,15 @@ def opened(session: Session, workspace_id: int, user_id: str, now: datetime) -> 
 
 
 _HOMES = cast(Table, HomeDirty.__table__)
-# Built once (a change's one statement for the Homes it touched), bound per call.
+# Built once (a change's one statement for the Homes it touched), bound per call. A Home being
+# published carries its hold's end as dirty_since (claim): a change during the publish marks
+# it stale from now, so the publish's end does not clear the change.
 _MARK = (
     update(_HOMES)
     .where(
         _HOMES.c.workspace_id == bindparam("ws"),
         _HOMES.c.user_id.in_(bindparam("users", expanding=True)),
-        _HOMES.c.dirty_since.is_(None),
+        or_(_HOMES.c.dirty_since.is_(None), _HOMES.c.dirty_since > bindparam("now")),
     )
     .values(dirty_since=bindparam("now"))
 )
@@ -77,16 +79,16 @@ def claim(
     user_id: str,
     now: datetime,
     window: timedelta,
+    hold: timedelta,
     *,
     stale_only: bool = True,
-    hold: timedelta = timedelta(0),
 ) -> bool:
     """Take the Home to draw it now: True for one caller only, however many try at once (a
-    conditional update: the row is clean, and held, when the others look again). It is held
-    for `hold` (its publish's longest wait) until `published` says when its publish ended,
-    and not drawn again within `window` of that, so two publishes never overlap and the one
-    Slack shows is the newer. Without `stale_only`, a clean Home is taken too (its owner just
-    opened it)."""
+    conditional update: the row is held when the others look again). It is held for `hold`
+    (its publish's longest wait) until `published` says when its publish ended, and not drawn
+    again within `window` of that, so two publishes never overlap and the one Slack shows is
+    the newer. Held, it reads stale from the hold's end: if its drawer died, another draws it
+    then. Without `stale_only`, a clean Home is taken too (its owner just opened it)."""
     conditions = [
         HomeDirty.workspace_id == workspace_id,
         HomeDirty.user_id == user_id,
@@ -97,7 +99,7 @@ def claim(
     stmt = (
         update(HomeDirty)
         .where(*conditions)
-        .values(dirty_since=None, drawn_at=now + hold)
+        .values(dirty_since=now + hold, drawn_at=now + hold)
         .execution_options(synchronize_session=False)
     )
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
@@ -108,7 +110,7 @@ def claim_many(
     homes: Collection[tuple[int, str]],
     now: datetime,
     window: timedelta,
-    hold: timedelta = timedelta(0),
+    hold: timedelta,
 ) -> set[tuple[int, str]]:
     """claim (stale ones only) for several Homes, (workspace id, user id), in one statement:
     those this caller took."""
@@ -121,22 +123,26 @@ def claim_many(
             HomeDirty.dirty_since.is_not(None),
             _drawable(now, window),
         )
-        .values(dirty_since=None, drawn_at=now + hold)
+        .values(dirty_since=now + hold, drawn_at=now + hold)
         .returning(HomeDirty.workspace_id, HomeDirty.user_id)
         .execution_options(synchronize_session=False)
     )
     return {(ws, user) for ws, user in session.execute(stmt)}
 
 
-def published(session: Session, homes: Collection[tuple[int, str]], at: datetime) -> None:
-    """The publishes of these claimed Homes ended at `at` (Slack answered): each may be drawn
-    again a window from then."""
+def published(
+    session: Session, homes: Collection[tuple[int, str]], at: datetime, held_until: datetime
+) -> None:
+    """The publishes of these Homes, claimed with a hold to `held_until`, ended at `at` (Slack
+    answered): each may be drawn again a window from then, and is clean unless a change
+    marked it stale meanwhile."""
     if not homes:
         return
+    still_held = HomeDirty.dirty_since >= literal(held_until, UtcDateTime())
     stmt = (
         update(HomeDirty)
         .where(tuple_(HomeDirty.workspace_id, HomeDirty.user_id).in_(sorted(homes)))
-        .values(drawn_at=at)
+        .values(drawn_at=at, dirty_since=case((still_held, None), else_=HomeDirty.dirty_since))
         .execution_options(synchronize_session=False)
     )
     session.execute(stmt)
@@ -147,8 +153,11 @@ def unclaim(session: Session, workspace_id: int, user_id: str, now: datetime) ->
     stmt = (
         update(HomeDirty)
         .where(HomeDirty.workspace_id == workspace_id, HomeDirty.user_id == user_id)
-        .values(
-            dirty_since=func.coalesce(HomeDirty.dirty_since, literal(now, UtcDateTime())),
+        .values(  # stale from now (or from a change's earlier mark), drawable a window on
+            dirty_since=case(
+                (HomeDirty.dirty_since < literal(now, UtcDateTime()), HomeDirty.dirty_since),
+                else_=literal(now, UtcDateTime()),
+            ),
             drawn_at=now,
         )
         .execution_options(synchronize_session=False)

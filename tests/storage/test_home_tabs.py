@@ -19,9 +19,10 @@ from bot.domain import Actor, Kind
 from bot.errors import UserError
 from bot.fields import Value
 from bot.services import items, projects
-from bot.services.home import CLAIM_BATCH, HOME_WINDOW, drain_homes, open_home
+from bot.services.home import CLAIM_BATCH, HOME_WINDOW, PUBLISH_HOLD, drain_homes, open_home
 from handlers.blocks.home import draw_home
 from storage.models import HomeDirty
+from storage.repositories import homes
 from tests.conftest import ALICE, BOB, CHANNEL, TEAM
 from tests.support.fakes import RecordingGateway
 
@@ -207,6 +208,22 @@ def test_a_slow_publish_holds_its_home_and_the_window_runs_from_its_end(
     assert drain(replace(apollo, slack=other)) == []  # within a window of the publish's end
     clock.advance(HOME_WINDOW / 2)
     assert drain(replace(apollo, slack=other)) == [ALICE]
+
+
+def test_a_home_whose_drawer_died_mid_publish_is_drawn_once_its_hold_ends(
+    apollo: Deps, clock: FixedClock, gateway: RecordingGateway
+) -> None:
+    """A worker claimed Alice's stale Home and was killed before publishing it: another draws
+    it once the hold has ended (before, it read clean and stayed stale until her next change)."""
+    items.add_item(apollo, person(ALICE), Kind.ACTION, {"title": "send it"}, None)
+    with apollo.db.write() as session:
+        ws = session.scalar(select(HomeDirty.workspace_id))
+        assert ws is not None
+        assert homes.claim_many(session, [(ws, ALICE)], clock.now(), HOME_WINDOW, PUBLISH_HOLD)
+    assert drain(apollo) == []  # held: its drawer may still be publishing
+    clock.advance(PUBLISH_HOLD + HOME_WINDOW)
+    assert drain(apollo) == [ALICE]
+    assert stale(apollo) == set()
 
 
 def test_two_drainers_never_publish_the_same_home(
