@@ -83,9 +83,25 @@ class _FileTurn:
         self.path = path
         self._fd: int | None = None
         self._pid = 0
-        self.depth = 0  # nesting of the in-process turn's holder (its lock is re-entrant)
+        self._depth = 0  # nesting of the in-process turn's holder (its lock is re-entrant)
 
-    def acquire(self, deadline: float) -> bool:
+    @contextmanager
+    def held(self, deadline: float, wait: float) -> Iterator[None]:
+        """The turn, for the holder of the in-process one: taken at its outermost write only;
+        DatabaseUnavailable when another process holds it past `deadline`."""
+        if self._depth == 0 and not self._acquire(deadline):
+            raise DatabaseUnavailable(
+                f"database is locked: queued {wait:g} s for another process's write"
+            )
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._release()
+
+    def _acquire(self, deadline: float) -> bool:
         fd = self._open()
         pause = 0.0002
         while True:
@@ -99,7 +115,7 @@ class _FileTurn:
                 time.sleep(min(pause, left))  # the head of one queue a process polls
                 pause = min(pause * 2, 0.002)
 
-    def release(self) -> None:
+    def _release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
@@ -151,23 +167,15 @@ class WriteQueue:
         if not self.lock.acquire(timeout=self.wait):
             raise DatabaseUnavailable(f"database is locked: queued {self.wait:g} s for a write")
         try:
-            files = self.files
-            outer = files is not None and files.depth == 0
-            if outer and files is not None and not files.acquire(started + self.wait):
-                raise DatabaseUnavailable(
-                    f"database is locked: queued {self.wait:g} s for another process's write"
-                )
-            if files is not None:
-                files.depth += 1
-            try:
+            between = (
+                nullcontext()
+                if self.files is None
+                else self.files.held(started + self.wait, self.wait)
+            )
+            with between:
                 queued = time.monotonic() - started
                 left = {_BUSY_MS: max(1, round((self.wait - queued) * 1000))}
                 yield left if queued > QUEUED_LONG else {}
-            finally:
-                if files is not None:
-                    files.depth -= 1
-                    if outer:
-                        files.release()
         finally:
             self.lock.release()
 
